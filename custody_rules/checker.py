@@ -1,0 +1,52 @@
+"""The pipeline for one record: validated record -> timeline -> engine -> findings.
+
+A Checker loads and compiles the rules once and owns one engine; reuse it for every record of
+a process (durable-rules never frees a ruleset).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from custody_rules.engine import Engine
+from custody_rules.engine.compile import CompiledRuleset, compile_rulebook
+from custody_rules.engine.durable import DurableEngine
+from custody_rules.findings import RecordResult, findings_for
+from custody_rules.policy import Policy, default_policy
+from custody_rules.record import CustodyRecord
+from custody_rules.rulebook import Rulebook, load_rulebook
+from custody_rules.timeline import build_timeline
+
+
+class Checker:
+    def __init__(
+        self,
+        policy: Policy | None = None,
+        rules_dir: Path | None = None,
+        rulebook: Rulebook | None = None,
+    ):
+        self.rulebook = rulebook or load_rulebook(policy or default_policy(), rules_dir)
+        self.compiled: CompiledRuleset = compile_rulebook(self.rulebook)
+        self.engine: Engine = DurableEngine(self.compiled)
+
+    def check(
+        self,
+        record: CustodyRecord,
+        as_of: datetime | None = None,
+        now: datetime | None = None,
+        warnings: tuple[str, ...] = (),
+    ) -> RecordResult:
+        """Judge one record as it stood at `as_of` (default: as closed, or now if still open)."""
+        timeline = build_timeline(record, as_of, now or datetime.now(timezone.utc))
+        hits = self.engine.hits(record.record_id, timeline.facts)
+        findings, applied, in_force = findings_for(hits, timeline, self.rulebook)
+        return RecordResult(
+            record_id=record.record_id,
+            as_of=timeline.judged_at,
+            findings=findings,
+            applied=applied,
+            in_force=in_force,
+            warnings=warnings,
+            timeline=timeline,
+        )

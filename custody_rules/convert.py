@@ -1,0 +1,224 @@
+"""The one cattrs converter, and the translation of its errors into readable lines.
+
+cattrs is lenient by default (`bool("no")` is True, a string is a sequence of letters); custody
+records decide findings about children, so every primitive here is strict and every problem
+becomes one line: `events[3].at: time has no UTC offset`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from custody_rules.record import ENUM_TYPES, EVENT_TYPES, Event, UnknownEvent
+
+# Largest integer any field may hold; anything bigger is an input error, not an overflow later.
+MAX_INT = 10**6
+
+
+class FieldError(ValueError):
+    """A value that is the wrong shape; the message is shown to the user as it is."""
+
+
+def _strict_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _strict_int(value: Any, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldError(f"expected a whole number, got {_describe(value)}")
+    if abs(value) > MAX_INT:
+        raise FieldError(f"number {value} is out of range")
+    return value
+
+
+def _strict_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise FieldError(f"expected text, got {_describe(value)}")
+    return value
+
+
+def _datetime(value: Any, _: type) -> datetime:
+    if not isinstance(value, str):
+        raise FieldError(f"expected an ISO 8601 time, got {_describe(value)}")
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise FieldError(f"not a valid ISO 8601 time: {_clip(value)!r}") from None
+    if "T" not in text.upper():
+        raise FieldError(f"a date without a time: {_clip(value)!r}")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise FieldError(f"time has no UTC offset: {_clip(value)!r}")
+    return parsed
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: Any, _: type) -> date:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise FieldError(f"expected a date YYYY-MM-DD, got {_describe(value)}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(f"not a real date: {value!r}") from None
+
+
+def _enum_hook(enum_type: type[enum.Enum]) -> Callable[[Any, type], enum.Enum]:
+    allowed = [member.value for member in enum_type]
+
+    def structure(value: Any, _: type) -> enum.Enum:
+        if isinstance(value, str) and value in allowed:
+            return enum_type(value)
+        raise FieldError(f"{_describe(value)} is not one of: {', '.join(allowed)}")
+
+    return structure
+
+
+def _is_tuple(type_: Any) -> bool:
+    return get_origin(type_) is tuple
+
+
+def _is_dict(type_: Any) -> bool:
+    return type_ is dict or get_origin(type_) is dict
+
+
+def _tuple_hook(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, type], tuple[Any, ...]]]:
+    def factory(type_: Any) -> Callable[[Any, type], tuple[Any, ...]]:
+        item_type = get_args(type_)[0]
+
+        def structure(value: Any, _: type) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise FieldError(f"expected a list, got {_describe(value)}")
+            items: list[Any] = []
+            errors: list[Exception] = []
+            for index, item in enumerate(value):
+                try:
+                    items.append(converter.structure(item, item_type))
+                except Exception as exc:  # noqa: BLE001 - collected and reported with its index
+                    exc.__notes__ = [
+                        *getattr(exc, "__notes__", []),
+                        cattrs.IterableValidationNote(f"@ index {index}", index, item_type),
+                    ]
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError("invalid items", errors, type_)
+            return tuple(items)
+
+        return structure
+
+    return factory
+
+
+def _dict_hook(value: Any, _: type) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FieldError(f"expected an object, got {_describe(value)}")
+    return dict(value)
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the project's converter: strict primitives, UTC-offset times, events by type."""
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    # Class hooks dispatch on the MRO, so `str` would also catch the str enums: each enum is
+    # registered as its own class below, which is more specific and wins.
+    converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(datetime, _datetime)
+    converter.register_structure_hook(date, _date)
+    converter.register_structure_hook_func(_is_dict, _dict_hook)
+    for enum_type in ENUM_TYPES:
+        converter.register_structure_hook(enum_type, _enum_hook(enum_type))
+    converter.register_structure_hook_factory(_is_tuple, _tuple_hook(converter))
+
+    def structure_event(value: Any, _: type) -> Event:
+        if not isinstance(value, dict):
+            raise FieldError(f"expected an object, got {_describe(value)}")
+        declared = value.get("type")
+        if not isinstance(declared, str):
+            raise FieldError("event has no type" if declared is None else "type: expected text")
+        fields = {key: item for key, item in value.items() if key != "type"}
+        cls = EVENT_TYPES.get(declared)
+        if cls is None:
+            common = {key: fields.pop(key) for key in ("id", "at", "by", "recorded_at", "note")
+                      if key in fields}
+            unknown = converter.structure(common, UnknownEvent)
+            return attrs.evolve(unknown, declared_type=declared, extra=fields)
+        return converter.structure(fields, cls)
+
+    # A predicate, not the class: a class hook would also catch every subclass.
+    converter.register_structure_hook_func(lambda t: t is Event, structure_event)
+    return converter
+
+
+def error_lines(exc: BaseException) -> list[str]:
+    """Flatten a cattrs error tree into `path: problem` lines, in document order."""
+    return [_line(message, path) for message, path in _walk(exc, "")]
+
+
+def _walk(exc: BaseException, path: str) -> list[tuple[str, str]]:
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        found: list[tuple[str, str]] = []
+        for inner in exc.exceptions:
+            found.extend(_walk(inner, path + _step(inner)))
+        return found
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return [("unknown field", _join(path, name)) for name in sorted(exc.extra_fields)]
+    if isinstance(exc, KeyError):
+        return [("required field missing", path)]
+    if isinstance(exc, FieldError):
+        return [(str(exc), path)]
+    if isinstance(exc, TypeError | AttributeError):
+        return [("wrong type of value", path)]
+    return [(str(exc) or type(exc).__name__, path)]
+
+
+def _step(exc: BaseException) -> str:
+    for note in getattr(exc, "__notes__", []):
+        if isinstance(note, cattrs.AttributeValidationNote):
+            return "." + note.name
+        if isinstance(note, cattrs.IterableValidationNote):
+            return f"[{note.index}]"
+    return ""
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}"
+
+
+def _line(message: str, path: str) -> str:
+    path = path.lstrip(".")
+    return f"{path}: {message}" if path else message
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int | float):
+        return f"number {_clip(repr(value))}"
+    if isinstance(value, str):
+        return repr(_clip(value))
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."

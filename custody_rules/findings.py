@@ -1,0 +1,204 @@
+"""Step 5, findings: engine hits become findings a person can read, with the law they rest on.
+
+One function, `findings_for`, builds every Finding: it fills the rule's message template from
+the facts the engine bound, computes the due time of pending obligations, and names the policy
+thresholds a finding rests on. It knows the rule specs, never the engine's internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+
+from attrs import frozen
+
+from custody_rules.engine import Hit
+from custody_rules.engine.compile import APPLIES
+from custody_rules.rulebook import (
+    DEADLINE,
+    TIME_FIELDS,
+    Check,
+    Expr,
+    Rulebook,
+    RuleSpec,
+    Severity,
+    Status,
+)
+from custody_rules.timeline import Fact, Timeline
+
+STATUS_ORDER = {Status.VIOLATED: 0, Status.PENDING: 1, Status.NEEDS_REVIEW: 2}
+
+
+@frozen
+class Finding:
+    rule: str
+    status: Status
+    severity: Severity
+    title: str
+    message: str
+    events: tuple[str, ...]
+    citations: tuple[str, ...]
+    check: str
+    due: datetime | None = None
+    question: str | None = None
+    thresholds: tuple[str, ...] = ()
+
+
+@frozen
+class RecordResult:
+    """Everything `check` knows about one record: its findings and which rules applied."""
+
+    record_id: str
+    as_of: datetime
+    findings: tuple[Finding, ...]
+    applied: tuple[str, ...]
+    in_force: tuple[str, ...]
+    warnings: tuple[str, ...]
+    timeline: Timeline
+
+    @property
+    def violated(self) -> bool:
+        return any(f.status is Status.VIOLATED for f in self.findings)
+
+
+def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) -> tuple[
+    tuple[Finding, ...], tuple[str, ...], tuple[str, ...]
+]:
+    """(findings, ids of rules that applied, ids of rules in force) for one record."""
+    in_force = _rules_in_force(timeline, rulebook)
+    applied: set[str] = set()
+    found: dict[tuple[str, Status, tuple[str, ...]], Finding] = {}
+    for hit in hits:
+        rule_id = hit.engine_rule.rule_id
+        if rule_id not in in_force:
+            continue
+        applied.add(rule_id)
+        if hit.engine_rule.outcome == APPLIES:
+            continue
+        rule = in_force[rule_id]
+        finding = _finding(rule, rule.checks[hit.engine_rule.check],
+                           Status(hit.engine_rule.outcome), hit.bindings, timeline, rulebook)
+        found.setdefault((finding.rule, finding.status, finding.events), finding)
+    order = {event.id: index for index, event in enumerate(timeline.events)}
+    rule_order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
+    findings = sorted(found.values(), key=lambda f: (
+        STATUS_ORDER[f.status], f.severity.rank, rule_order[f.rule],
+        [order.get(event, -1) for event in f.events], f.check,
+    ))
+    ids = tuple(rule.id for rule in rulebook.rules if rule.id in applied)
+    return tuple(findings), ids, tuple(in_force)
+
+
+def _rules_in_force(timeline: Timeline, rulebook: Rulebook) -> dict[str, RuleSpec]:
+    """A record is judged by the rules in force when the child arrived."""
+    arrival = next((e for e in timeline.events if e.type == "arrival"), None)
+    day = arrival.at.date() if arrival else timeline.judged_at.date()
+    return {rule.id: rule for rule in rulebook.rules if rule.in_force_on(day)}
+
+
+def _finding(
+    rule: RuleSpec, check: Check, status: Status, bindings: Mapping[str, Fact],
+    timeline: Timeline, rulebook: Rulebook,
+) -> Finding:
+    due = _instant(check.deadline, bindings) if check.deadline else None
+    render = _Renderer(bindings, timeline, rulebook, due)
+    events: list[str] = []
+    for fact in bindings.values():
+        events.extend(event for event in fact.event_ids if event not in events)
+    thresholds = tuple(rulebook.policy[name].describe() for name in check.thresholds)
+    if status is Status.PENDING and due is not None:
+        left = format_duration(due - timeline.judged_at)
+        body = render(check.pending) if check.pending else f"{rule.title}."
+        message = f"Due by {render.time(due)} (in {left}): {body}"
+    else:
+        message = render(check.message)
+    return Finding(
+        rule=rule.id,
+        status=status,
+        severity=check.severity or rule.severity,
+        title=rule.title,
+        message=message,
+        events=tuple(events),
+        citations=rule.citations,
+        check=check.name,
+        due=due if status is Status.PENDING else None,
+        question=render(check.question) if check.question else None,
+        thresholds=thresholds,
+    )
+
+
+def _instant(expr: Expr, bindings: Mapping[str, Fact]) -> datetime:
+    assert expr.alias is not None and expr.field is not None
+    fact = bindings[expr.alias]
+    seconds = fact.at if expr.field == "at" else int(fact.fields[expr.field])
+    return datetime.fromtimestamp(seconds + expr.offset, tz=timezone.utc)
+
+
+class _Renderer:
+    """Fills `{alias.field}`, `{a.at..b.at}` (a duration), `{deadline}` and `{policy.name}`."""
+
+    def __init__(self, bindings: Mapping[str, Fact], timeline: Timeline, rulebook: Rulebook,
+                 due: datetime | None):
+        self.bindings = bindings
+        self.timeline = timeline
+        self.rulebook = rulebook
+        self.due = due
+        first = timeline.events[0].at if timeline.events else timeline.judged_at
+        self.first_day = first.astimezone(timeline.offset_at(first)).date()
+
+    def __call__(self, template: str) -> str:
+        out: list[str] = []
+        rest = template
+        while "{" in rest:
+            before, _, after = rest.partition("{")
+            name, _, rest = after.partition("}")
+            out.append(before)
+            out.append(self.placeholder(name.strip()))
+        out.append(rest)
+        return "".join(out)
+
+    def placeholder(self, name: str) -> str:
+        if ".." in name:
+            start, end = (self.value_at(part.strip()) for part in name.split("..", 1))
+            return format_duration(end - start)
+        if name == DEADLINE and self.due is not None:
+            return self.time(self.due)
+        alias, _, field = name.partition(".")
+        if alias == "policy":
+            threshold = self.rulebook.policy[field]
+            return f"{threshold.minutes} min" if threshold.minutes < 120 else \
+                format_duration(timedelta(minutes=threshold.minutes))
+        fact = self.bindings[alias]
+        if field in TIME_FIELDS:
+            return self.time(self.value_at(name))
+        value = fact.fields.get(field, "")
+        return str(value).replace("_", " ")
+
+    def value_at(self, name: str) -> datetime:
+        if name == DEADLINE and self.due is not None:
+            return self.due
+        alias, _, field = name.partition(".")
+        fact = self.bindings[alias]
+        seconds = fact.at if field == "at" else int(fact.fields[field])
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+    def time(self, moment: datetime) -> str:
+        local = moment.astimezone(self.timeline.offset_at(moment))
+        text = local.strftime("%H:%M")
+        if local.date() != self.first_day:
+            text += f" on {local.day} {local.strftime('%b')}"
+        return text
+
+
+def format_duration(delta: timedelta) -> str:
+    """`10h10m`, `45m`, `2d3h`: elapsed times as custody staff write them."""
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else ""
+    minutes = abs(minutes)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
+    if hours:
+        return f"{sign}{hours}h{minutes:02d}m" if minutes else f"{sign}{hours}h"
+    return f"{sign}{minutes}m"

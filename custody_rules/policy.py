@@ -1,0 +1,82 @@
+"""Policy thresholds: defaults shipped with the package, overridable by a YAML file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from attrs import frozen
+
+from custody_rules.errors import PolicyError
+
+
+@frozen
+class Threshold:
+    name: str
+    minutes: int
+    meaning: str
+
+    @property
+    def seconds(self) -> int:
+        return self.minutes * 60
+
+    def describe(self) -> str:
+        """`aa_request_within = 60 min`, as findings state the threshold they rest on."""
+        return f"{self.name} = {format_minutes(self.minutes)}"
+
+
+@frozen
+class Policy:
+    thresholds: Mapping[str, Threshold]
+    source: str
+
+    def __getitem__(self, name: str) -> Threshold:
+        return self.thresholds[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.thresholds
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: threshold.minutes for name, threshold in sorted(self.thresholds.items())}
+
+
+def format_minutes(minutes: int) -> str:
+    if minutes % 60 == 0 and minutes >= 60:
+        return f"{minutes // 60}h"
+    return f"{minutes} min"
+
+
+def default_policy() -> Policy:
+    text = resources.files("custody_rules").joinpath("policy.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    thresholds = {
+        name: Threshold(name, int(entry["minutes"]), str(entry["meaning"]))
+        for name, entry in raw.items()
+    }
+    return Policy(thresholds, "defaults")
+
+
+def load_policy(path: Path | None) -> Policy:
+    """The default policy, with the thresholds named in `path` overridden."""
+    policy = default_policy()
+    if path is None:
+        return policy
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc}") from None
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path}: expected a mapping of threshold name to minutes")
+    thresholds = dict(policy.thresholds)
+    for name, value in raw.items():
+        if name not in thresholds:
+            known = ", ".join(sorted(thresholds))
+            raise PolicyError(f"{path}: unknown threshold {name!r} (known: {known})")
+        minutes = value.get("minutes") if isinstance(value, dict) else value
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 100_000:
+            raise PolicyError(f"{path}: {name}: expected whole minutes, got {minutes!r}")
+        thresholds[name] = Threshold(name, minutes, thresholds[name].meaning)
+    return Policy(thresholds, str(path))

@@ -1,0 +1,608 @@
+"""Rules as data: the YAML rule files under rules/, loaded into frozen RuleSpec values.
+
+A rule file holds one rule of the catalogue (shared/research/legal-rules.md): its id, title,
+severity, citations and prose, a `trigger` (when the rule applies), one or more `checks` (what
+breaches it, each with its own status and message) and `examples` that must and must not fire.
+The condition language is small on purpose; `engine.compile` turns it into durable-rules JSON.
+
+Condition language, one pattern per alias::
+
+    refused: {type: bail_decision, outcome: refused, at: {gte: charge.at}}
+
+A field maps to a literal (equality) or to operators: eq, ne, lt, lte, gt, gte (a literal or
+an expression), in / not_in (lists of literals), matches (a regular expression, case
+insensitive). An expression is `alias.field`, optionally plus or minus durations (`6h`, `30m`)
+and policy thresholds (`policy.aa_request_within`); `deadline` stands for the check's deadline.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from attrs import frozen
+
+from custody_rules.errors import RuleFileError
+from custody_rules.policy import Policy
+
+RULESET_VERSION = "2026.11"
+
+
+class Severity(str, enum.Enum):
+    STATUTE = "statute"
+    CODE = "code"
+    GUIDANCE = "guidance"
+    GOOD_PRACTICE = "good_practice"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Status(str, enum.Enum):
+    VIOLATED = "violated"
+    PENDING = "pending"
+    NEEDS_REVIEW = "needs_review"
+
+
+OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "matches")
+END_ALIAS = "end"
+DEADLINE = "deadline"
+# Fields holding epoch seconds: shown as times in messages.
+TIME_FIELDS = frozenset({"at", "until", "limit_at", "counted_from_at", "judged_at"})
+RESERVED_FIELDS = frozenset({"id", "sid"})  # joins on these corrupt memory (research, bug B3)
+_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
+_REF = re.compile(r"([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\Z")
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+Scalar = int | str
+
+
+@frozen
+class Expr:
+    """`alias.field + offset` (alias None: a constant). Offsets are seconds."""
+
+    alias: str | None
+    field: str | None
+    offset: int = 0
+    policy: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        base = f"{self.alias}.{self.field}" if self.alias else ""
+        if not self.offset:
+            return base or "0"
+        sign = "+" if self.offset > 0 else "-"
+        amount = _format_seconds(abs(self.offset))
+        return f"{base} {sign} {amount}" if base else f"{sign if self.offset < 0 else ''}{amount}"
+
+
+@frozen
+class Condition:
+    field: str
+    op: str
+    value: Scalar | Expr | tuple[Scalar, ...]
+
+
+@frozen
+class Pattern:
+    alias: str
+    type: str
+    conditions: tuple[Condition, ...]
+
+
+@frozen
+class Check:
+    name: str
+    status: Status
+    severity: Severity | None
+    describe: str
+    match: tuple[Pattern, ...]
+    end: tuple[Condition, ...]
+    deadline: Expr | None
+    absent: tuple[Pattern, ...]
+    message: str
+    question: str | None
+    pending: str | None = None
+
+    @property
+    def thresholds(self) -> tuple[str, ...]:
+        """The policy thresholds this check rests on, in order of first use."""
+        names: list[str] = []
+        exprs = [self.deadline] if self.deadline else []
+        for pattern in (*self.match, *self.absent):
+            exprs += [c.value for c in pattern.conditions if isinstance(c.value, Expr)]
+        exprs += [c.value for c in self.end if isinstance(c.value, Expr)]
+        for expr in exprs:
+            names += [name for name in expr.policy if name not in names]
+        return tuple(names)
+
+
+@frozen
+class ExpectedFinding:
+    status: Status
+    events: tuple[str, ...] | None = None
+
+
+@frozen
+class Example:
+    name: str
+    fires: bool
+    expect: tuple[ExpectedFinding, ...]
+    record: Mapping[str, Any]
+    as_of: str | None = None
+
+
+@frozen
+class RuleSpec:
+    id: str
+    title: str
+    severity: Severity
+    confidence: str
+    party: str
+    citations: tuple[str, ...]
+    obligation: str
+    applies_when: str
+    rationale: str
+    exceptions: str | None
+    remedy: str
+    effective_from: date | None
+    effective_to: date | None
+    trigger: tuple[Pattern, ...]
+    checks: tuple[Check, ...]
+    examples: tuple[Example, ...]
+    path: str
+    group: str
+    line: int = 1
+
+    def in_force_on(self, day: date) -> bool:
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_to is None or day <= self.effective_to
+
+
+@frozen
+class Rulebook:
+    rules: tuple[RuleSpec, ...]
+    policy: Policy
+    version: str
+    digest: str
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def __iter__(self) -> Iterator[RuleSpec]:
+        return iter(self.rules)
+
+
+# --------------------------------------------------------------------------- loading
+
+def builtin_rules_dir() -> Traversable:
+    """The shipped catalogue: installed as custody_rules/catalogue, or rules/ in a checkout."""
+    installed = resources.files("custody_rules").joinpath("catalogue")
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_rulebook(policy: Policy, directory: Traversable | Path | None = None) -> Rulebook:
+    """Load every rule file; a bad file raises RuleFileError naming the file, rule and line."""
+    root = directory if directory is not None else builtin_rules_dir()
+    files = sorted(_yaml_files(root), key=lambda item: item[0])
+    digest = hashlib.sha256()
+    rules: list[RuleSpec] = []
+    for relative, entry in files:
+        text = entry.read_text(encoding="utf-8")
+        digest.update(relative.encode() + b"\0" + text.encode() + b"\0")
+        rules.append(parse_rule_file(text, relative, policy))
+    ids = [rule.id for rule in rules]
+    for rule in rules:
+        if ids.count(rule.id) > 1:
+            raise RuleFileError(rule.path, "rule id used by more than one file", rule.id)
+    rules.sort(key=lambda rule: _id_sort_key(rule.id))
+    return Rulebook(tuple(rules), policy, RULESET_VERSION, digest.hexdigest()[:16])
+
+
+def _id_sort_key(rule_id: str) -> tuple[str, int]:
+    prefix, _, number = rule_id.partition("-")
+    return prefix, int(number) if number.isdigit() else 0
+
+
+def _yaml_files(root: Traversable | Path, prefix: str = "") -> Iterator[tuple[str, Traversable]]:
+    for entry in root.iterdir():
+        name = prefix + entry.name
+        if entry.is_dir() and not entry.name.startswith(("_", ".")):
+            yield from _yaml_files(entry, name + "/")
+        elif entry.name.endswith(".yaml"):
+            yield name, entry
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader (no tags, no code) that remembers the line of every mapping it builds."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.lines: dict[int, int] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=True)
+        self.lines[id(mapping)] = node.start_mark.line + 1
+        return mapping
+
+
+# Times stay text, exactly as a record file would carry them (and `at: 2022-...` unquoted would
+# otherwise become a datetime that the record format never has).
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Reader:
+    """Reads one rule file's values, raising errors that name the file, rule, path and line."""
+
+    def __init__(self, path: str, lines: dict[int, int], rule_id: str | None):
+        self.path = path
+        self.lines = lines
+        self.rule_id = rule_id
+
+    def fail(self, where: str, problem: str, near: object = None) -> RuleFileError:
+        line = self.lines.get(id(near)) if near is not None else None
+        location = f"{self.path}:{line}" if line else self.path
+        return RuleFileError(location, f"{where}: {problem}" if where else problem, self.rule_id)
+
+    def mapping(self, value: Any, where: str, near: object = None) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, "expected a mapping", near)
+        return value
+
+    def text(self, value: Any, where: str, near: object, required: bool = True) -> str | None:
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, "expected text", near)
+        return " ".join(value.split())
+
+    def keys(self, value: dict[str, Any], allowed: set[str], required: set[str], where: str) -> None:
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown key {unknown[0]!r}", value)
+        missing = sorted(required - set(value))
+        if missing:
+            raise self.fail(where, f"missing key {missing[0]!r}", value)
+
+
+_RULE_KEYS = {
+    "id", "title", "severity", "confidence", "party", "citations", "obligation", "applies_when",
+    "rationale", "exceptions", "remedy", "effective_from", "effective_to", "trigger", "checks",
+    "examples",
+}
+_RULE_REQUIRED = {
+    "id", "title", "severity", "confidence", "party", "citations", "obligation", "applies_when",
+    "rationale", "remedy", "trigger", "checks", "examples",
+}
+_CHECK_KEYS = {"name", "status", "severity", "describe", "match", "end", "deadline", "absent",
+               "message", "pending", "question"}
+_EXAMPLE_KEYS = {"name", "expect", "person", "offences", "events", "closed_at", "as_of",
+                 "base_events", "record_id"}
+
+
+def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
+    loader = _LineLoader(text)
+    try:
+        raw = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        raise RuleFileError(path, f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+    reader = _Reader(path, loader.lines, rule_id)
+    raw = reader.mapping(raw, "", raw)
+    reader.keys(raw, _RULE_KEYS, _RULE_REQUIRED, "")
+    if not isinstance(rule_id, str) or not re.fullmatch(r"[A-Z]{2}-\d{2}", rule_id):
+        raise reader.fail("id", "expected a catalogue id such as PC-09", raw)
+    stem = Path(path).name.removesuffix(".yaml")
+    if stem != rule_id:
+        raise reader.fail("id", f"file is named {stem}.yaml but holds {rule_id}", raw)
+    citations = raw["citations"]
+    if not isinstance(citations, list) or not citations:
+        raise reader.fail("citations", "expected a non-empty list", raw)
+    bound: list[str] = []
+    trigger = _patterns(reader, raw["trigger"], "trigger", bound, policy, absent=False)
+    if not trigger:
+        raise reader.fail("trigger", "needs at least one pattern", raw)
+    checks_raw = raw["checks"]
+    if not isinstance(checks_raw, list) or not checks_raw:
+        raise reader.fail("checks", "expected a non-empty list", raw)
+    checks = tuple(
+        _check(reader, item, f"checks[{index}]", list(bound), policy)
+        for index, item in enumerate(checks_raw)
+    )
+    names = [check.name for check in checks]
+    if len(set(names)) != len(names):
+        raise reader.fail("checks", "check names must be unique", raw)
+    examples_raw = raw["examples"]
+    if not isinstance(examples_raw, list):
+        raise reader.fail("examples", "expected a list", raw)
+    examples = tuple(
+        _example(reader, item, f"examples[{index}]") for index, item in enumerate(examples_raw)
+    )
+    return RuleSpec(
+        id=rule_id,
+        title=_required_text(reader, raw, "title"),
+        severity=_enum(reader, Severity, raw["severity"], "severity", raw),
+        confidence=_required_text(reader, raw, "confidence"),
+        party=_required_text(reader, raw, "party"),
+        citations=tuple(_required_text(reader, {"c": c}, "c") for c in citations),
+        obligation=_required_text(reader, raw, "obligation"),
+        applies_when=_required_text(reader, raw, "applies_when"),
+        rationale=_required_text(reader, raw, "rationale"),
+        exceptions=reader.text(raw.get("exceptions"), "exceptions", raw, required=False),
+        remedy=_required_text(reader, raw, "remedy"),
+        effective_from=_date(reader, raw.get("effective_from"), "effective_from", raw),
+        effective_to=_date(reader, raw.get("effective_to"), "effective_to", raw),
+        trigger=trigger,
+        checks=checks,
+        examples=examples,
+        path=path,
+        group=path.split("/")[0] if "/" in path else "",
+        line=loader.lines.get(id(raw), 1),
+    )
+
+
+def _required_text(reader: _Reader, raw: dict[str, Any], key: str) -> str:
+    value = reader.text(raw.get(key), key, raw)
+    assert value is not None
+    return value
+
+
+def _enum(reader: _Reader, enum_type: type[enum.Enum], value: Any, where: str, near: object) -> Any:
+    allowed = [member.value for member in enum_type]
+    if value not in allowed:
+        raise reader.fail(where, f"{value!r} is not one of: {', '.join(allowed)}", near)
+    return enum_type(value)
+
+
+def _date(reader: _Reader, value: Any, where: str, near: object) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise reader.fail(where, "expected a date YYYY-MM-DD", near) from None
+
+
+def _check(
+    reader: _Reader, raw: Any, where: str, bound: list[str], policy: Policy
+) -> Check:
+    raw = reader.mapping(raw, where, raw)
+    reader.keys(raw, _CHECK_KEYS, {"name", "status", "describe", "message"}, where)
+    name = raw["name"]
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise reader.fail(f"{where}.name", "expected a snake_case name", raw)
+    status = _enum(reader, Status, raw["status"], f"{where}.status", raw)
+    if status is Status.PENDING:
+        raise reader.fail(f"{where}.status", "pending comes from a deadline, not a status", raw)
+    match = _patterns(reader, raw.get("match", {}), f"{where}.match", bound, policy, absent=False)
+    bound.append(END_ALIAS)
+    deadline = None
+    if raw.get("deadline") is not None:
+        deadline = _expr(reader, raw["deadline"], f"{where}.deadline", bound, policy, raw)
+        if not isinstance(deadline, Expr) or deadline.alias is None:
+            raise reader.fail(f"{where}.deadline", "expected alias.field plus a duration", raw)
+        if deadline.alias == END_ALIAS:
+            raise reader.fail(f"{where}.deadline", "a deadline cannot count from the end", raw)
+        bound.append(DEADLINE)
+    end_conditions = _conditions(
+        reader, raw.get("end", {}), f"{where}.end", bound, policy, allow_type=False
+    )
+    absent = _patterns(reader, raw.get("absent", {}), f"{where}.absent", bound, policy, absent=True)
+    message = _required_text(reader, raw, "message")
+    question = reader.text(raw.get("question"), f"{where}.question", raw, required=False)
+    pending = reader.text(raw.get("pending"), f"{where}.pending", raw, required=False)
+    if pending is not None and deadline is None:
+        raise reader.fail(f"{where}.pending", "only a check with a deadline can be pending", raw)
+    if status is Status.NEEDS_REVIEW and question is None:
+        raise reader.fail(f"{where}.question", "a needs_review check must ask its question", raw)
+    severity = raw.get("severity")
+    check = Check(
+        name=name,
+        status=status,
+        severity=_enum(reader, Severity, severity, f"{where}.severity", raw) if severity else None,
+        describe=_required_text(reader, raw, "describe"),
+        match=match,
+        end=end_conditions,
+        deadline=deadline,
+        absent=absent,
+        message=message,
+        question=question,
+        pending=pending,
+    )
+    _check_placeholders(reader, check, where, [a for a in bound if a != DEADLINE], raw)
+    return check
+
+
+def _check_placeholders(
+    reader: _Reader, check: Check, where: str, bound: list[str], near: object
+) -> None:
+    for text in (check.message, check.question or "", check.pending or ""):
+        for placeholder in _PLACEHOLDER.findall(text):
+            for part in placeholder.split(".."):
+                token = part.strip()
+                if token == DEADLINE and check.deadline is not None:
+                    continue
+                match = _REF.match(token)
+                if match and match.group(1) == "policy":
+                    continue
+                if not match or match.group(1) not in bound:
+                    raise reader.fail(
+                        f"{where}.message", f"placeholder {{{placeholder}}} names nothing bound",
+                        near,
+                    )
+
+
+def _patterns(
+    reader: _Reader, raw: Any, where: str, bound: list[str], policy: Policy, absent: bool
+) -> tuple[Pattern, ...]:
+    raw = reader.mapping(raw, where, raw)
+    patterns = []
+    for alias, body in raw.items():
+        if not isinstance(alias, str) or not _NAME.match(alias):
+            raise reader.fail(where, f"alias {alias!r} must be a snake_case name", raw)
+        if alias in bound or alias in (END_ALIAS, DEADLINE, "policy"):
+            raise reader.fail(f"{where}.{alias}", "alias already used", raw)
+        body = reader.mapping(body, f"{where}.{alias}", raw)
+        conditions = _conditions(reader, body, f"{where}.{alias}", bound, policy, allow_type=True)
+        type_conditions = [c for c in conditions if c.field == "type"]
+        if len(type_conditions) != 1 or type_conditions[0].op != "eq":
+            raise reader.fail(f"{where}.{alias}", "every pattern names exactly one type", body)
+        event_type = type_conditions[0].value
+        assert isinstance(event_type, str)
+        others = tuple(c for c in conditions if c.field != "type")
+        patterns.append(Pattern(alias, event_type, others))
+        if not absent:
+            bound.append(alias)
+    return tuple(patterns)
+
+
+def _conditions(
+    reader: _Reader, raw: Any, where: str, bound: list[str], policy: Policy, allow_type: bool
+) -> tuple[Condition, ...]:
+    raw = reader.mapping(raw, where, raw)
+    conditions = []
+    for field_name, spec in raw.items():
+        place = f"{where}.{field_name}"
+        if not isinstance(field_name, str) or not _NAME.match(field_name):
+            raise reader.fail(where, f"field {field_name!r} must be a snake_case name", raw)
+        if field_name in RESERVED_FIELDS:
+            raise reader.fail(place, "conditions may not use id or sid (engine bug B3)", raw)
+        if field_name == "type" and not allow_type:
+            raise reader.fail(place, "the end fact's type is fixed", raw)
+        if isinstance(spec, dict):
+            if not spec:
+                raise reader.fail(place, "empty condition", raw)
+            for op, value in spec.items():
+                conditions.append(_condition(reader, field_name, op, value, place, bound, policy, raw))
+        else:
+            conditions.append(_condition(reader, field_name, "eq", spec, place, bound, policy, raw))
+    return tuple(conditions)
+
+
+def _condition(
+    reader: _Reader, field_name: str, op: Any, value: Any, where: str, bound: list[str],
+    policy: Policy, near: object,
+) -> Condition:
+    if op not in OPERATORS:
+        raise reader.fail(where, f"unknown operator {op!r} (known: {', '.join(OPERATORS)})", near)
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise reader.fail(where, f"{op} takes a non-empty list of values", near)
+        return Condition(field_name, op, tuple(_literal(reader, v, where, near) for v in value))
+    if op == "matches":
+        if not isinstance(value, str):
+            raise reader.fail(where, "matches takes a regular expression", near)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise reader.fail(where, f"bad regular expression: {exc}", near) from None
+        return Condition(field_name, op, value)
+    return Condition(field_name, op, _expr(reader, value, where, bound, policy, near))
+
+
+def _literal(reader: _Reader, value: Any, where: str, near: object) -> Scalar:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | str):
+        return value
+    raise reader.fail(where, f"expected a number, text or true/false, got {value!r}", near)
+
+
+def _expr(
+    reader: _Reader, value: Any, where: str, bound: list[str], policy: Policy, near: object
+) -> Scalar | Expr:
+    """A literal, or `alias.field [+|- duration|policy.name]...` when it reads as one."""
+    if not isinstance(value, str):
+        return _literal(reader, value, where, near)
+    tokens = re.split(r"\s*([+-])\s*", value.strip())
+    first = tokens[0]
+    if not (_REF.match(first) or first == DEADLINE or _DURATION.match(first) and first):
+        return value  # plain text: an enum value such as `refused`
+    alias = field = None
+    offset = 0
+    policies: list[str] = []
+    sign = 1
+    for index, token in enumerate(tokens):
+        if index % 2 == 1:
+            sign = 1 if token == "+" else -1
+            continue
+        ref = _REF.match(token)
+        duration = _DURATION.match(token)
+        if ref and ref.group(1) == "policy":
+            name = ref.group(2)
+            if name not in policy:
+                raise reader.fail(where, f"unknown policy threshold {name!r}", near)
+            offset += sign * policy[name].seconds
+            policies.append(name)
+        elif token == DEADLINE or ref:
+            if alias is not None or index != 0:
+                raise reader.fail(where, f"{value!r}: only one alias.field, first", near)
+            alias, field = (DEADLINE, "at") if token == DEADLINE else (ref.group(1), ref.group(2))
+            if alias not in bound:
+                raise reader.fail(where, f"{value!r}: {alias} is not bound before this", near)
+            if field in RESERVED_FIELDS:
+                raise reader.fail(where, "joins on id or sid corrupt the engine (bug B3)", near)
+        elif token and duration:
+            hours, minutes, seconds = (int(g) if g else 0 for g in duration.groups())
+            offset += sign * (hours * 3600 + minutes * 60 + seconds)
+        elif token.isdigit():
+            offset += sign * int(token)
+        else:
+            raise reader.fail(where, f"{value!r}: cannot read {token!r}", near)
+    if alias is None and not policies:
+        return offset
+    return Expr(alias, field, offset, tuple(policies))
+
+
+def _example(reader: _Reader, raw: Any, where: str) -> Example:
+    raw = reader.mapping(raw, where, raw)
+    reader.keys(raw, _EXAMPLE_KEYS, {"name", "expect"}, where)
+    name = raw["name"]
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise reader.fail(f"{where}.name", "expected a snake_case name", raw)
+    expect_raw = raw["expect"]
+    if not isinstance(expect_raw, list):
+        raise reader.fail(f"{where}.expect", "expected a list ([] when the rule must not fire)", raw)
+    expected = []
+    for item in expect_raw:
+        item = reader.mapping(item, f"{where}.expect", raw)
+        reader.keys(item, {"status", "events"}, {"status"}, f"{where}.expect")
+        events = item.get("events")
+        if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
+            raise reader.fail(f"{where}.expect.events", "expected a list of event ids", raw)
+        expected.append(ExpectedFinding(
+            _enum(reader, Status, item["status"], f"{where}.expect.status", raw),
+            tuple(events) if events is not None else None,
+        ))
+    record = {key: value for key, value in raw.items() if key not in ("name", "expect", "as_of")}
+    as_of = raw.get("as_of")
+    return Example(name, bool(expected), tuple(expected), record,
+                   str(as_of) if as_of is not None else None)
+
+
+def _format_seconds(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours and minutes:
+        return f"{hours}h{minutes:02d}m"
+    return f"{hours}h" if hours else f"{minutes}m"

@@ -1,0 +1,392 @@
+"""Step 3, timeline: the record's events in time order and the facts derived from them.
+
+Everything that many rules need is computed here once, in plain Python, on UTC: ages, charge and
+bail refusal, when the child left police detention, whether an appropriate adult was on site, the
+PACE s.40 review deadlines and the s.41 detention clock. The rules then only compare facts.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import typing
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone, tzinfo
+
+import attrs
+from attrs import frozen
+
+from custody_rules.record import (
+    LEAVES_DETENTION,
+    RANK_LEVEL,
+    BailDecision,
+    BailOutcome,
+    CustodyRecord,
+    Event,
+    Extension,
+    Review,
+    Sex,
+    UnknownEvent,
+)
+
+HOUR = 3600
+FIRST_REVIEW_AFTER = 6 * HOUR  # PACE s.40(3)(a)
+LATER_REVIEW_EVERY = 9 * HOUR  # PACE s.40(3)(b)-(c)
+CLOCK_LIMIT = 24 * HOUR  # PACE s.41(1)
+EXTENDED_LIMIT = 36 * HOUR  # PACE s.42(1)
+# 17-year-olds became "arrested juveniles" for PACE detention and bail on this day
+# (Criminal Justice and Courts Act 2015 s.42 amending PACE s.37(15)).
+SEVENTEEN_JUVENILE_FROM = date(2015, 10, 26)
+# A child is not lawfully held for weeks; past this many deadlines the findings already say so,
+# and an open record checked years later must not produce thousands of facts.
+MAX_REVIEW_DEADLINES = 30
+NOTE_CHARS_FOR_RULES = 500
+
+FieldValue = int | str
+
+
+@frozen
+class Fact:
+    """One thing the rules can match: an event of the record, or a fact derived from events.
+
+    `fields` are flat numbers and strings only (the engine compares nothing else safely);
+    `event_ids` are the record events that establish the fact.
+    """
+
+    type: str
+    at: int
+    fields: Mapping[str, FieldValue]
+    event_ids: tuple[str, ...]
+    derived: bool = False
+
+
+@frozen
+class ReviewDeadline:
+    """The k-th review of detention falls due at `due` (PACE s.40(3))."""
+
+    number: int
+    due: datetime
+    counted_from: Event
+    review: Review | None  # the k-th review actually held, on time or not
+
+
+@frozen
+class Timeline:
+    record: CustodyRecord
+    events: tuple[Event, ...]
+    judged_at: datetime  # the moment the record is judged as of
+    ends_at: datetime  # end of police detention, or judged_at if the child is still held
+    still_held: bool
+    left_by: Event | None
+    detention_first_authorised: Event | None
+    charge: Event | None
+    bail_refused: BailDecision | None
+    review_deadlines: tuple[ReviewDeadline, ...]
+    relevant_time: datetime | None
+    detention_limit: datetime | None
+    aa_visits: tuple[tuple[datetime, datetime | None], ...]
+    facts: tuple[Fact, ...] = ()
+
+    def age_at(self, moment: datetime) -> int | None:
+        return age_at(self.record, moment)
+
+    def aa_on_site(self, moment: datetime) -> bool:
+        return any(start <= moment and (end is None or moment < end) for start, end in self.aa_visits)
+
+    def offset_at(self, moment: datetime) -> tzinfo:
+        """The UTC offset the record itself used at that moment (it changes with BST)."""
+        offset = self.events[0].at.tzinfo if self.events else timezone.utc
+        for event in self.events:
+            if event.at > moment:
+                break
+            offset = event.at.tzinfo
+        return offset or timezone.utc
+
+    def event(self, event_id: str) -> Event | None:
+        return next((event for event in self.events if event.id == event_id), None)
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def age_at(record: CustodyRecord, moment: datetime) -> int | None:
+    """Completed years at `moment`, from the date of birth, else the apparent age."""
+    dob = record.person.date_of_birth
+    if dob is None:
+        return record.person.apparent_age
+    local = moment.date()
+    years = local.year - dob.year
+    if (local.month, local.day) < (dob.month, dob.day):
+        years -= 1
+    return years
+
+
+def is_pace_juvenile(age: int | None, moment: datetime) -> bool:
+    """An "arrested juvenile" for PACE detention and bail (s.37(15)) at that moment."""
+    if age is None:
+        return False
+    if age < 17:
+        return True
+    return age == 17 and moment.date() >= SEVENTEEN_JUVENILE_FROM
+
+
+def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime) -> Timeline:
+    """Order the events, cut them at `as_of`, and derive the facts the rules match on.
+
+    `now` is used only for a record still open with no `as_of`: it is judged as it stands now.
+    """
+    ordered = sorted(record.events, key=lambda event: (event.at, event.id))
+    if as_of is not None:
+        ordered = [event for event in ordered if event.at <= as_of]
+    left_by = next((event for event in ordered if event.type in LEAVES_DETENTION), None)
+    closed_at = record.closed_at
+    if as_of is not None and closed_at is not None and closed_at > as_of:
+        closed_at = None
+    if as_of is not None:
+        judged_at = min(as_of, closed_at) if closed_at else as_of
+    elif closed_at is not None:
+        judged_at = closed_at
+    elif left_by is not None:
+        judged_at = max(left_by.at, ordered[-1].at)
+    else:
+        judged_at = now
+    if left_by is not None:
+        ends_at, still_held = left_by.at, False
+    elif closed_at is not None:
+        ends_at, still_held = closed_at, False
+    else:
+        ends_at, still_held = judged_at, True
+
+    first_of = _firsts(ordered)
+    detention = first_of.get("detention_authorised")
+    charge = first_of.get("charge")
+    refused = next(
+        (e for e in ordered if isinstance(e, BailDecision) and e.outcome is BailOutcome.REFUSED),
+        None,
+    )
+    reviews = [e for e in ordered if isinstance(e, Review) and e.at <= ends_at]
+    deadlines = _review_deadlines(detention, reviews, ends_at, still_held)
+    relevant_time, limit = _detention_clock(ordered, first_of)
+    visits = _aa_visits(ordered)
+
+    timeline = Timeline(
+        record=record, events=tuple(ordered), judged_at=judged_at, ends_at=ends_at,
+        still_held=still_held, left_by=left_by, detention_first_authorised=detention,
+        charge=charge, bail_refused=refused,
+        review_deadlines=deadlines, relevant_time=relevant_time, detention_limit=limit,
+        aa_visits=visits,
+    )
+    return attrs.evolve(timeline, facts=tuple(_facts(timeline)))
+
+
+def _firsts(events: list[Event]) -> dict[str, Event]:
+    firsts: dict[str, Event] = {}
+    for event in events:
+        firsts.setdefault(event.type, event)
+    return firsts
+
+
+def _review_deadlines(
+    detention: Event | None, reviews: list[Review], ends_at: datetime, still_held: bool
+) -> tuple[ReviewDeadline, ...]:
+    """PACE s.40(3): D1 = T0 + 6h, D(k+1) = min(R_k, D_k) + 9h.
+
+    Taking the minimum means an early review brings the next one forward, while a late
+    (postponed) review does not push later ones back (s.40(6)). The cycle runs through charge
+    and stops when the child leaves police detention; for a child still held the next deadline
+    ahead is included, so that it can be shown as pending.
+    """
+    if detention is None:
+        return ()
+    deadlines: list[ReviewDeadline] = []
+    due = detention.at + timedelta(seconds=FIRST_REVIEW_AFTER)
+    counted_from: Event = detention
+    for number in range(1, MAX_REVIEW_DEADLINES + 1):
+        if due > ends_at and not still_held:
+            break
+        review = reviews[number - 1] if number <= len(reviews) else None
+        deadlines.append(ReviewDeadline(number, due, counted_from, review))
+        if due > ends_at:
+            break
+        if review is not None:
+            counted_from = review
+            due = min(review.at, due) + timedelta(seconds=LATER_REVIEW_EVERY)
+        else:
+            due = due + timedelta(seconds=LATER_REVIEW_EVERY)
+    return tuple(deadlines)
+
+
+def _detention_clock(
+    events: list[Event], first_of: Mapping[str, Event]
+) -> tuple[datetime | None, datetime | None]:
+    """PACE s.41: the relevant time, and the limit in force (24h, or a s.42 extension to 36h)."""
+    arrival = first_of.get("arrival")
+    if arrival is None:
+        return None, None
+    relevant = arrival.at
+    arrest = first_of.get("arrest")
+    if arrest is not None:
+        relevant = min(relevant, arrest.at + timedelta(seconds=CLOCK_LIMIT))
+    limit = relevant + timedelta(seconds=CLOCK_LIMIT)
+    ceiling = relevant + timedelta(seconds=EXTENDED_LIMIT)
+    for event in events:
+        if isinstance(event, Extension) and event.until is not None:
+            limit = min(max(limit, event.until), ceiling)
+    return relevant, limit
+
+
+def _aa_visits(events: list[Event]) -> tuple[tuple[datetime, datetime | None], ...]:
+    visits: list[tuple[datetime, datetime | None]] = []
+    arrived: datetime | None = None
+    for event in events:
+        if event.type == "aa_arrived" and arrived is None:
+            arrived = event.at
+        elif event.type == "aa_departed" and arrived is not None:
+            visits.append((arrived, event.at))
+            arrived = None
+    if arrived is not None:
+        visits.append((arrived, None))
+    return tuple(visits)
+
+
+def _facts(timeline: Timeline) -> list[Fact]:
+    facts: list[Fact] = []
+    nth: dict[str, int] = {}
+    reviews_before = 0
+    charge_at = timeline.charge.at if timeline.charge else None
+    refused_at = timeline.bail_refused.at if timeline.bail_refused else None
+    for seq, event in enumerate(timeline.events):
+        if isinstance(event, UnknownEvent):
+            continue
+        nth[event.type] = nth.get(event.type, 0) + 1
+        age = timeline.age_at(event.at)
+        fields: dict[str, FieldValue] = {
+            "seq": seq,
+            "nth": nth[event.type],
+            "age": -1 if age is None else age,
+            "juvenile": int(is_pace_juvenile(age, event.at)),
+            "charged": int(charge_at is not None and charge_at <= event.at),
+            "refused": int(refused_at is not None and refused_at <= event.at),
+            "in_detention": int(event.at <= timeline.ends_at),
+            "aa_on_site": int(timeline.aa_on_site(event.at)),
+            "reviews_before": reviews_before,
+        }
+        fields.update(_officer_fields(event))
+        fields.update(_own_fields(event))
+        facts.append(Fact(event.type, epoch(event.at), fields, (event.id,)))
+        if isinstance(event, Review):
+            reviews_before += 1
+    facts.append(_child_fact(timeline))
+    for deadline in timeline.review_deadlines:
+        facts.append(Fact(
+            "review_due", epoch(deadline.due),
+            {"k": deadline.number, "counted_from_at": epoch(deadline.counted_from.at)},
+            (deadline.counted_from.id,), derived=True,
+        ))
+    if timeline.relevant_time is not None and timeline.detention_limit is not None:
+        clock_events = tuple(e.id for e in timeline.events if e.type in ("arrival", "extension"))
+        facts.append(Fact(
+            "detention_clock", epoch(timeline.relevant_time),
+            {"limit_at": epoch(timeline.detention_limit),
+             "limit_hours": (timeline.detention_limit - timeline.relevant_time).seconds // HOUR
+             + 24 * (timeline.detention_limit - timeline.relevant_time).days},
+            clock_events[:1] + clock_events[1:][-1:], derived=True,
+        ))
+    left = timeline.left_by
+    facts.append(Fact(
+        "end", epoch(timeline.ends_at),
+        {"open": int(timeline.still_held), "left": int(left is not None),
+         "left_by": left.type if left else "none", "judged_at": epoch(timeline.judged_at)},
+        (left.id,) if left else (), derived=True,
+    ))
+    return facts
+
+
+def _officer_fields(event: Event) -> dict[str, FieldValue]:
+    officer = event.by
+    rank = officer.rank if officer else None
+    role = officer.role if officer else None
+    return {
+        "by_rank": rank.value if rank else "none",
+        "by_rank_level": RANK_LEVEL[rank] if rank else -1,
+        "by_role": role.value if role else "none",
+    }
+
+
+_COMMON = frozenset({"id", "at", "by", "recorded_at", "note"})
+
+
+@functools.cache
+def _field_kinds(cls: type[Event]) -> tuple[tuple[str, str, type[enum.Enum] | None], ...]:
+    """(name, kind, enum type) of each own field of an event class, resolved once per class."""
+    hints = typing.get_type_hints(cls)
+    kinds: list[tuple[str, str, type[enum.Enum] | None]] = []
+    for attribute in attrs.fields(cls):
+        if attribute.name in _COMMON:
+            continue
+        declared = hints[attribute.name]
+        args = [arg for arg in typing.get_args(declared) if arg is not type(None)]
+        inner = args[0] if args else declared
+        if typing.get_origin(declared) is tuple:
+            kinds.append((attribute.name, "flags", inner))
+        elif inner is bool:
+            kinds.append((attribute.name, "bool", None))
+        elif inner is str:
+            kinds.append((attribute.name, "text", None))
+        elif inner is datetime:
+            kinds.append((attribute.name, "time", None))
+        elif isinstance(inner, type) and issubclass(inner, enum.Enum):
+            kinds.append((attribute.name, "enum", inner))
+    return tuple(kinds)
+
+
+def _own_fields(event: Event) -> dict[str, FieldValue]:
+    """The event's own fields flattened for matching: booleans 0/1 (not recorded = 0), enums
+    by value ("none" when absent), text as has_<field>, lists as <field>_<value> flags."""
+    note = event.note or ""
+    fields: dict[str, FieldValue] = {
+        "has_note": int(bool(note.strip())),
+        "note": note[:NOTE_CHARS_FOR_RULES],
+    }
+    for name, kind, enum_type in _field_kinds(type(event)):
+        value = getattr(event, name)
+        if kind == "bool":
+            fields[name] = int(bool(value))
+        elif kind == "text":
+            fields[f"has_{name}"] = int(bool(value and value.strip()))
+        elif kind == "time":
+            fields[name] = epoch(value) if value is not None else 0
+        elif kind == "enum":
+            fields[name] = value.value if value is not None else "none"
+        elif kind == "flags" and enum_type is not None:
+            present = {item.value for item in value}
+            fields[f"{name}_count"] = len(value)
+            for member in enum_type:
+                fields[f"{name}_{member.value}"] = int(member.value in present)
+    return fields
+
+
+def _child_fact(timeline: Timeline) -> Fact:
+    record = timeline.record
+    person = record.person
+    arrival = next((e for e in timeline.events if e.type == "arrival"), None)
+    moment = arrival.at if arrival else (timeline.events[0].at if timeline.events else None)
+    age = timeline.age_at(moment) if moment else None
+    violent = any(o.violent for o in record.offences)
+    sexual = any(o.sexual for o in record.offences)
+    return Fact(
+        "child", epoch(moment) if moment else 0,
+        {
+            "age": -1 if age is None else age,
+            "juvenile": int(moment is not None and is_pace_juvenile(age, moment)),
+            "female": int(person.sex is Sex.FEMALE),
+            "looked_after": int(person.looked_after),
+            "violent_offence": int(violent),
+            "sexual_offence": int(sexual),
+            "violent_or_sexual": int(violent or sexual),
+            "indictable": int(any(o.indictable for o in record.offences)),
+            "offences": len(record.offences),
+        },
+        (arrival.id,) if arrival else (), derived=True,
+    )
