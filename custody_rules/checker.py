@@ -49,4 +49,6 @@ class Checker:
             in_force=in_force,
             warnings=warnings,
             timeline=timeline,
+            ruleset_version=self.rulebook.version,
+            ruleset_digest=self.rulebook.digest,
         )

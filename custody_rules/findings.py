@@ -55,6 +55,8 @@ class RecordResult:
     in_force: tuple[str, ...]
     warnings: tuple[str, ...]
     timeline: Timeline
+    ruleset_version: str = ""
+    ruleset_digest: str = ""
 
     @property
     def violated(self) -> bool:

@@ -1,0 +1,3 @@
+from custody_rules.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""`custody-rules check RECORD`: one record, for a custody sergeant or a trainer."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from custody_rules.checker import Checker
+from custody_rules.cli import EXIT_OK, EXIT_VIOLATIONS
+from custody_rules.cli.options import EngineFailure, InputProblem, as_of_option, policy_option
+from custody_rules.errors import EngineError, InputError, PolicyError, RuleFileError
+from custody_rules.formatters import json as json_format
+from custody_rules.formatters import text as text_format
+from custody_rules.policy import load_policy
+from custody_rules.read import read_record_file
+from custody_rules.validate import validate_record
+
+
+@click.command("check")
+@click.argument("record", type=click.Path(dir_okay=False, path_type=Path))
+@as_of_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Text for a person, JSON for a program.")
+@policy_option
+def command(record: Path, as_of: datetime | None, output_format: str,
+            policy_path: Path | None) -> None:
+    """Check one custody record; exit 0 if nothing is violated, 1 if something is, 2 if the
+    record cannot be read."""
+    try:
+        validated = validate_record(read_record_file(record), source=str(record))
+    except InputError as exc:
+        raise InputProblem(exc.lines()) from None
+    try:
+        checker = Checker(policy=load_policy(policy_path))
+        result = checker.check(validated.record, as_of=as_of, warnings=validated.warnings)
+    except (PolicyError, RuleFileError) as exc:
+        raise InputProblem([str(exc)]) from None
+    except EngineError as exc:
+        raise EngineFailure(str(exc)) from None
+    if output_format == "json":
+        click.echo(json_format.render(result), nl=False)
+    else:
+        click.echo(text_format.render(result), nl=False, color=sys.stdout.isatty() or None)
+    sys.exit(EXIT_VIOLATIONS if result.violated else EXIT_OK)

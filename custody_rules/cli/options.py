@@ -1,0 +1,73 @@
+"""Options and parameter types shared by several commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from custody_rules.convert import FieldError, _datetime
+from custody_rules.errors import CustodyRulesError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InputProblem(click.ClickException):
+    """Unreadable or invalid input: exit code 2, one line per problem, no traceback."""
+
+    exit_code = 2
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+    def show(self, file: Any = None) -> None:
+        for line in self.lines:
+            click.echo(line, err=True)
+
+
+class EngineFailure(click.ClickException):
+    """The rule engine failed: no trustworthy result. Exit code 3."""
+
+    exit_code = 3
+
+
+class AsOf(click.ParamType):
+    """`now`, or an ISO 8601 time with a UTC offset."""
+
+    name = "TIME|now"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        if str(value).lower() == "now":
+            return datetime.now(timezone.utc)
+        try:
+            return _datetime(str(value), datetime)
+        except FieldError as exc:
+            self.fail(f"{exc} (give e.g. 2022-09-06T20:00:00+01:00, or now)", param, ctx)
+
+
+def as_of_option(function: F) -> F:
+    return click.option(
+        "--as-of", "as_of", type=AsOf(), default=None,
+        help="Judge the record as it stood at this time (ISO 8601 with offset, or `now`).",
+    )(function)
+
+
+def policy_option(function: F) -> F:
+    return click.option(
+        "--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None, help="YAML file overriding policy thresholds (minutes).",
+    )(function)
+
+
+def domain_errors(function: Callable[[], Any]) -> Any:
+    """Run `function`, turning the library's errors into click errors at the boundary."""
+    try:
+        return function()
+    except CustodyRulesError as exc:
+        raise click.ClickException(str(exc)) from None
