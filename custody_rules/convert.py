@@ -17,6 +17,7 @@ from typing import Any, get_args, get_origin
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn
 
 from custody_rules.record import ENUM_TYPES, EVENT_TYPES, Event, UnknownEvent
 
@@ -94,8 +95,11 @@ def _is_dict(type_: Any) -> bool:
     return type_ is dict or get_origin(type_) is dict
 
 
-def _tuple_hook(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, type], tuple[Any, ...]]]:
-    def factory(type_: Any) -> Callable[[Any, type], tuple[Any, ...]]:
+TupleHook = Callable[[Any, type], tuple[Any, ...]]
+
+
+def _tuple_hook(converter: cattrs.Converter) -> Callable[[Any], TupleHook]:
+    def factory(type_: Any) -> TupleHook:
         item_type = get_args(type_)[0]
 
         def structure(value: Any, _: type) -> tuple[Any, ...]:
@@ -106,11 +110,11 @@ def _tuple_hook(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, t
             for index, item in enumerate(value):
                 try:
                     items.append(converter.structure(item, item_type))
-                except Exception as exc:  # noqa: BLE001 - collected and reported with its index
-                    exc.__notes__ = [
-                        *getattr(exc, "__notes__", []),
-                        cattrs.IterableValidationNote(f"@ index {index}", index, item_type),
-                    ]
+                except Exception as exc:  # collected, and reported with its index
+                    # What cattrs itself attaches, so that error_lines() can name the index.
+                    note = cattrs.IterableValidationNote(f"@ index {index}", index, item_type)
+                    notes = [*getattr(exc, "__notes__", []), note]
+                    exc.__notes__ = notes  # type: ignore[attr-defined,unused-ignore]
                     errors.append(exc)
             if errors:
                 raise IterableValidationError("invalid items", errors, type_)
@@ -141,6 +145,20 @@ def make_converter() -> cattrs.Converter:
     for enum_type in ENUM_TYPES:
         converter.register_structure_hook(enum_type, _enum_hook(enum_type))
     converter.register_structure_hook_factory(_is_tuple, _tuple_hook(converter))
+
+    def attrs_factory(cls: type) -> Callable[[Any, type], Any]:
+        structure_fields: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls, converter, _cattrs_forbid_extra_keys=True
+        )
+
+        def structure(value: Any, type_: type) -> Any:
+            if not isinstance(value, dict):
+                raise FieldError(f"expected an object, got {_describe(value)}")
+            return structure_fields(value, type_)
+
+        return structure
+
+    converter.register_structure_hook_factory(attrs.has, attrs_factory)
 
     def structure_event(value: Any, _: type) -> Event:
         if not isinstance(value, dict):

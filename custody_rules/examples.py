@@ -17,7 +17,7 @@ from attrs import frozen
 
 from custody_rules.checker import Checker
 from custody_rules.convert import _datetime
-from custody_rules.findings import Finding
+from custody_rules.findings import Finding, RecordResult
 from custody_rules.rulebook import Example, RuleSpec
 from custody_rules.validate import validate_record
 
@@ -57,6 +57,7 @@ class ExampleOutcome:
     findings: tuple[Finding, ...]  # this rule's findings only
     applied: bool
     problems: tuple[str, ...]  # why it failed; empty when it passed
+    result: RecordResult  # the whole record's result, for coverage across all examples
 
     @property
     def passed(self) -> bool:
@@ -73,7 +74,7 @@ def run_example(checker: Checker, rule: RuleSpec, example: Example) -> ExampleOu
     result = checker.check(validated.record, as_of=as_of, now=now)
     mine = tuple(f for f in result.findings if f.rule == rule.id)
     return ExampleOutcome(rule, example, mine, rule.id in result.applied,
-                          tuple(_problems(example, mine)))
+                          tuple(_problems(example, mine)), result)
 
 
 def _problems(example: Example, findings: tuple[Finding, ...]) -> Iterator[str]:
@@ -94,3 +95,29 @@ def _problems(example: Example, findings: tuple[Finding, ...]) -> Iterator[str]:
 def run_all_examples(checker: Checker) -> list[ExampleOutcome]:
     return [run_example(checker, rule, example)
             for rule in checker.rulebook for example in rule.examples]
+
+
+@frozen
+class Coverage:
+    """How often a rule fired, applied without firing, or did not apply, over all examples."""
+
+    rule: str
+    fired: int
+    not_fired: int
+    not_applicable: int
+
+
+def coverage(outcomes: list[ExampleOutcome], rule_ids: list[str]) -> list[Coverage]:
+    table = []
+    for rule_id in rule_ids:
+        fired = not_fired = not_applicable = 0
+        for outcome in outcomes:
+            result = outcome.result
+            if any(f.rule == rule_id for f in result.findings):
+                fired += 1
+            elif rule_id in result.applied:
+                not_fired += 1
+            else:
+                not_applicable += 1
+        table.append(Coverage(rule_id, fired, not_fired, not_applicable))
+    return table

@@ -224,7 +224,7 @@ def _yaml_files(root: Traversable | Path, prefix: str = "") -> Iterator[tuple[st
         name = prefix + entry.name
         if entry.is_dir() and not entry.name.startswith(("_", ".")):
             yield from _yaml_files(entry, name + "/")
-        elif entry.name.endswith(".yaml"):
+        elif entry.name.endswith(".yaml") and not entry.name.startswith("_"):
             yield name, entry
 
 
@@ -274,7 +274,9 @@ class _Reader:
             raise self.fail(where, "expected text", near)
         return " ".join(value.split())
 
-    def keys(self, value: dict[str, Any], allowed: set[str], required: set[str], where: str) -> None:
+    def keys(
+        self, value: dict[str, Any], allowed: set[str], required: set[str], where: str
+    ) -> None:
         unknown = sorted(set(value) - allowed)
         if unknown:
             raise self.fail(where, f"unknown key {unknown[0]!r}", value)
@@ -396,11 +398,12 @@ def _check(
         raise reader.fail(f"{where}.status", "pending comes from a deadline, not a status", raw)
     match = _patterns(reader, raw.get("match", {}), f"{where}.match", bound, policy, absent=False)
     bound.append(END_ALIAS)
-    deadline = None
+    deadline: Expr | None = None
     if raw.get("deadline") is not None:
-        deadline = _expr(reader, raw["deadline"], f"{where}.deadline", bound, policy, raw)
-        if not isinstance(deadline, Expr) or deadline.alias is None:
+        parsed = _expr(reader, raw["deadline"], f"{where}.deadline", bound, policy, raw)
+        if not isinstance(parsed, Expr) or parsed.alias is None:
             raise reader.fail(f"{where}.deadline", "expected alias.field plus a duration", raw)
+        deadline = parsed
         if deadline.alias == END_ALIAS:
             raise reader.fail(f"{where}.deadline", "a deadline cannot count from the end", raw)
         bound.append(DEADLINE)
@@ -493,7 +496,9 @@ def _conditions(
             if not spec:
                 raise reader.fail(place, "empty condition", raw)
             for op, value in spec.items():
-                conditions.append(_condition(reader, field_name, op, value, place, bound, policy, raw))
+                conditions.append(
+                    _condition(reader, field_name, op, value, place, bound, policy, raw)
+                )
         else:
             conditions.append(_condition(reader, field_name, "eq", spec, place, bound, policy, raw))
     return tuple(conditions)
@@ -536,7 +541,7 @@ def _expr(
         return _literal(reader, value, where, near)
     tokens = re.split(r"\s*([+-])\s*", value.strip())
     first = tokens[0]
-    if not (_REF.match(first) or first == DEADLINE or _DURATION.match(first) and first):
+    if not (_REF.match(first) or first == DEADLINE or (_DURATION.match(first) and first)):
         return value  # plain text: an enum value such as `refused`
     alias = field = None
     offset = 0
@@ -557,7 +562,7 @@ def _expr(
         elif token == DEADLINE or ref:
             if alias is not None or index != 0:
                 raise reader.fail(where, f"{value!r}: only one alias.field, first", near)
-            alias, field = (DEADLINE, "at") if token == DEADLINE else (ref.group(1), ref.group(2))
+            alias, field = ("deadline", "at") if ref is None else (ref.group(1), ref.group(2))
             if alias not in bound:
                 raise reader.fail(where, f"{value!r}: {alias} is not bound before this", near)
             if field in RESERVED_FIELDS:
@@ -582,13 +587,14 @@ def _example(reader: _Reader, raw: Any, where: str) -> Example:
         raise reader.fail(f"{where}.name", "expected a snake_case name", raw)
     expect_raw = raw["expect"]
     if not isinstance(expect_raw, list):
-        raise reader.fail(f"{where}.expect", "expected a list ([] when the rule must not fire)", raw)
+        raise reader.fail(f"{where}.expect", "expected a list ([] when it must not fire)", raw)
     expected = []
     for item in expect_raw:
         item = reader.mapping(item, f"{where}.expect", raw)
         reader.keys(item, {"status", "events"}, {"status"}, f"{where}.expect")
         events = item.get("events")
-        if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
+        listed = isinstance(events, list) and all(isinstance(e, str) for e in events)
+        if events is not None and not listed:
             raise reader.fail(f"{where}.expect.events", "expected a list of event ids", raw)
         expected.append(ExpectedFinding(
             _enum(reader, Status, item["status"], f"{where}.expect.status", raw),

@@ -8,7 +8,6 @@ PACE s.40 review deadlines and the s.41 detention clock. The rules then only com
 from __future__ import annotations
 
 import enum
-import functools
 import typing
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -91,7 +90,8 @@ class Timeline:
         return age_at(self.record, moment)
 
     def aa_on_site(self, moment: datetime) -> bool:
-        return any(start <= moment and (end is None or moment < end) for start, end in self.aa_visits)
+        return any(start <= moment and (end is None or moment < end)
+                   for start, end in self.aa_visits)
 
     def offset_at(self, moment: datetime) -> tzinfo:
         """The UTC offset the record itself used at that moment (it changes with BST)."""
@@ -317,9 +317,14 @@ def _officer_fields(event: Event) -> dict[str, FieldValue]:
 _COMMON = frozenset({"id", "at", "by", "recorded_at", "note"})
 
 
-@functools.cache
-def _field_kinds(cls: type[Event]) -> tuple[tuple[str, str, type[enum.Enum] | None], ...]:
+FieldKinds = tuple[tuple[str, str, type[enum.Enum] | None], ...]
+_FIELD_KINDS: dict[type, FieldKinds] = {}
+
+
+def _field_kinds(cls: type) -> FieldKinds:
     """(name, kind, enum type) of each own field of an event class, resolved once per class."""
+    if cls in _FIELD_KINDS:
+        return _FIELD_KINDS[cls]
     hints = typing.get_type_hints(cls)
     kinds: list[tuple[str, str, type[enum.Enum] | None]] = []
     for attribute in attrs.fields(cls):
@@ -338,7 +343,8 @@ def _field_kinds(cls: type[Event]) -> tuple[tuple[str, str, type[enum.Enum] | No
             kinds.append((attribute.name, "time", None))
         elif isinstance(inner, type) and issubclass(inner, enum.Enum):
             kinds.append((attribute.name, "enum", inner))
-    return tuple(kinds)
+    _FIELD_KINDS[cls] = tuple(kinds)
+    return _FIELD_KINDS[cls]
 
 
 def _own_fields(event: Event) -> dict[str, FieldValue]:

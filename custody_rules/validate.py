@@ -92,9 +92,9 @@ def _cross_check(record: CustodyRecord) -> tuple[list[str], list[str]]:
                 f"events[{index}].type: unknown event type {event.declared_type!r} kept and ignored"
             )
     arrivals = [event for event in record.events if event.type == "arrival"]
-    if not arrivals:
+    if not arrivals and record.events:
         problems.append("events: no arrival event; the custody clock cannot start")
-    else:
+    elif arrivals:
         arrival = min(arrivals, key=lambda event: event.at)
         dob = person.date_of_birth
         if dob is not None and dob > arrival.at.date():

@@ -35,12 +35,14 @@ class EngineFailure(click.ClickException):
     exit_code = 3
 
 
-class AsOf(click.ParamType):
+class AsOf(click.ParamType):  # type: ignore[type-arg]
     """`now`, or an ISO 8601 time with a UTC offset."""
 
     name = "TIME|now"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         if str(value).lower() == "now":

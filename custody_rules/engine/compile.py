@@ -110,7 +110,9 @@ def _compile_rule(rule: RuleSpec) -> list[tuple[str, dict[str, Any], EngineRule]
     return compiled
 
 
-def _pattern(pattern: Pattern, negated: bool, first: str, deadline: Expr | None = None) -> dict[str, Any]:
+def _pattern(
+    pattern: Pattern, negated: bool, first: str, deadline: Expr | None = None
+) -> dict[str, Any]:
     conditions = [{"type": pattern.type}] + [_condition(c, deadline) for c in pattern.conditions]
     key = f"{pattern.alias}$not" if negated else pattern.alias
     return {key: _and(_harden(conditions, first))}
@@ -221,7 +223,7 @@ def _refuse_unsafe(rule: RuleSpec, name: str, definition: dict[str, Any]) -> Non
                 raise refuse("joins on id or sid corrupt memory (bug B3)")
             if joined not in aliases:
                 raise refuse(f"join on {joined!r}, which is not bound before it")
-        members = body["$and"] if "$and" in body else [body]
+        members = body.get("$and", [body])
         for member in members:
             if any(field in ("id", "sid") for field in member if not field.startswith("$")):
                 raise refuse("conditions may not use id or sid (bug B3)")
@@ -237,7 +239,7 @@ def _refuse_unsafe(rule: RuleSpec, name: str, definition: dict[str, Any]) -> Non
 # --------------------------------------------------------------------------- sharding
 
 def _pattern_type(body: dict[str, Any]) -> str:
-    conditions = body["$and"] if "$and" in body else [body]
+    conditions = body.get("$and", [body])
     return str(conditions[0]["type"])
 
 
@@ -272,7 +274,7 @@ def _shard(definitions: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 
 def _with_slot(body: dict[str, Any], slot: int) -> dict[str, Any]:
-    conditions = list(body["$and"]) if "$and" in body else [body]
+    conditions = list(body.get("$and", [body]))
     return {"$and": [conditions[0], {"slot": slot}, *conditions[1:]]}
 
 

@@ -15,6 +15,7 @@ How it is driven follows shared/research/durable-rules.md, section 9, with its w
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections.abc import Sequence
@@ -76,10 +77,9 @@ class DurableEngine:
         except durable_rules_engine.error as exc:
             raise EngineError(record_id, str(exc)) from None
         finally:
-            try:
+            # An error here means nothing was stored for this session.
+            with contextlib.suppress(durable_rules_engine.error):
                 durable_rules_engine.delete_state(self._handle, sid)
-            except durable_rules_engine.error:
-                pass  # nothing was stored for this session
         return hits
 
     def _assert(
@@ -97,5 +97,7 @@ class DurableEngine:
             message = durable_rules_engine.complete_and_start_action(self._handle, state)
 
     def _hit(self, name: str, bound: dict[str, Any], facts: Sequence[Fact]) -> Hit:
-        bindings = {alias: facts[int(str(fact["id"]).split("/")[0])] for alias, fact in bound.items()}
+        # Fact ids are our own numbering: "<index>" or "<index>/<slot>" for a sharded copy.
+        bindings = {alias: facts[int(str(fact["id"]).split("/")[0])]
+                    for alias, fact in bound.items()}
         return Hit(self._ruleset.meaning[name], bindings)

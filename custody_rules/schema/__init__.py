@@ -17,6 +17,7 @@ import attrs
 
 from custody_rules import record as model
 
+TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
 SCHEMA_ID = "https://custody-rules.example/schema/record-v1.json"
 
 
@@ -75,7 +76,7 @@ def record_schema() -> dict[str, Any]:
         **schema,
         "$defs": {
             "time": {"type": "string", "description": "ISO 8601 date-time with a UTC offset",
-                     "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"},
+                     "pattern": TIME_PATTERN},
             "Person": _object_schema(model.Person),
             "Offence": _object_schema(model.Offence),
             "Officer": _object_schema(model.Officer),

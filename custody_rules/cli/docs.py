@@ -1,0 +1,33 @@
+"""`custody-rules docs`: regenerate docs/rules.md from the rule files (or check it is current)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from custody_rules.cli.options import domain_errors
+from custody_rules.docs import default_output, render_reference
+from custody_rules.policy import default_policy
+from custody_rules.rulebook import load_rulebook
+
+
+@click.command("docs")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write (default: docs/rules.md in the source tree).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Exit 1 if the file is out of date instead of writing it.")
+def command(output: Path | None, check_only: bool) -> None:
+    """Generate the rule reference from the rule files."""
+    target = output or default_output()
+    text = render_reference(domain_errors(lambda: load_rulebook(default_policy())))
+    if check_only:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            click.echo(f"{target} is out of date: run `custody-rules docs`", err=True)
+            sys.exit(1)
+        click.echo(f"{target} is up to date")
+        return
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}")

@@ -1,0 +1,40 @@
+"""The published JSON Schema and rule reference are generated, and must be current."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from custody_rules.docs import default_output, render_reference
+from custody_rules.policy import default_policy
+from custody_rules.rulebook import load_rulebook
+from custody_rules.schema import published_schema, record_schema
+from tests.conftest import ROOT
+
+RECORD_FILES = sorted(p for p in (ROOT / "examples").rglob("*.json")
+                      if not p.name.endswith(".expected.json") and "expected" not in p.parts)
+
+
+def test_published_schema_is_current() -> None:
+    assert published_schema() == record_schema(), "run: python -m custody_rules.schema.build"
+
+
+@pytest.mark.parametrize("path", RECORD_FILES, ids=[p.name for p in RECORD_FILES])
+def test_every_example_record_validates_against_the_schema(path) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads(path.read_text())
+    if isinstance(data, dict) and "record_id" in data:
+        jsonschema.validate(data, published_schema())
+
+
+def test_schema_rejects_a_time_without_offset() -> None:
+    data = json.loads((ROOT / "examples" / "compliant.json").read_text())
+    data["events"][0]["at"] = "2023-03-14T13:05:00"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, published_schema())
+
+
+def test_rule_reference_is_current() -> None:
+    expected = render_reference(load_rulebook(default_policy()))
+    assert default_output().read_text(encoding="utf-8") == expected, "run: custody-rules docs"
