@@ -7,6 +7,7 @@ PACE s.40 review deadlines and the s.41 detention clock. The rules then only com
 
 from __future__ import annotations
 
+import bisect
 import enum
 import typing
 from collections.abc import Mapping
@@ -85,6 +86,7 @@ class Timeline:
     detention_limit: datetime | None
     aa_visits: tuple[tuple[datetime, datetime | None], ...]
     facts: tuple[Fact, ...] = ()
+    event_times: tuple[datetime, ...] = ()  # the events' times, for bisecting
 
     def age_at(self, moment: datetime) -> int | None:
         return age_at(self.record, moment)
@@ -94,13 +96,12 @@ class Timeline:
                    for start, end in self.aa_visits)
 
     def offset_at(self, moment: datetime) -> tzinfo:
-        """The UTC offset the record itself used at that moment (it changes with BST)."""
-        offset = self.events[0].at.tzinfo if self.events else timezone.utc
-        for event in self.events:
-            if event.at > moment:
-                break
-            offset = event.at.tzinfo
-        return offset or timezone.utc
+        """The UTC offset the record itself used at that moment (it changes with BST): that of
+        the last event at or before it, or of the first event."""
+        if not self.events:
+            return timezone.utc
+        index = bisect.bisect_right(self.event_times, moment) - 1
+        return self.events[max(index, 0)].at.tzinfo or timezone.utc
 
     def event(self, event_id: str) -> Event | None:
         return next((event for event in self.events if event.id == event_id), None)
@@ -177,7 +178,8 @@ def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime)
         review_deadlines=deadlines, relevant_time=relevant_time, detention_limit=limit,
         aa_visits=visits,
     )
-    return attrs.evolve(timeline, facts=tuple(_facts(timeline)))
+    return attrs.evolve(timeline, facts=tuple(_facts(timeline)),
+                        event_times=tuple(event.at for event in ordered))
 
 
 def _firsts(events: list[Event]) -> dict[str, Event]:
@@ -275,6 +277,15 @@ def _facts(timeline: Timeline) -> list[Fact]:
         fields.update(_officer_fields(event))
         fields.update(_own_fields(event))
         facts.append(Fact(event.type, epoch(event.at), fields, (event.id,)))
+        if fields["has_note"]:
+            # Free text can sit on any event (a "JDC for inspector" on the bail decision); one
+            # `note` fact per noted event lets a rule match notes whatever the event's type.
+            facts.append(Fact(
+                "note", epoch(event.at),
+                {"of_type": event.type, "note": fields["note"], "seq": seq,
+                 "in_detention": fields["in_detention"]},
+                (event.id,), derived=True,
+            ))
         if isinstance(event, Review):
             reviews_before += 1
     facts.append(_child_fact(timeline))

@@ -57,6 +57,7 @@ class CompiledRuleset:
     definitions: dict[str, dict[str, Any]]
     meaning: dict[str, EngineRule]
     fact_types: frozenset[str]
+    fields: frozenset[str]  # every field some rule reads: facts carry nothing else to the engine
     slots: dict[str, int]  # fact type -> number of copies to assert (absent: one, no slot field)
 
 
@@ -75,7 +76,32 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRuleset:
         _pattern_type(body) for definition in definitions.values()
         for condition in definition["all"] for body in condition.values()
     )
-    return CompiledRuleset(definitions, meaning, fact_types, slots)
+    return CompiledRuleset(definitions, meaning, fact_types, _fields_read(definitions), slots)
+
+
+def _fields_read(definitions: dict[str, dict[str, Any]]) -> frozenset[str]:
+    """Field names compared anywhere, on either side: the engine parses, stores and returns
+    every field of every fact, so sending only these is most of its speed."""
+    names: set[str] = {"type", "at", "slot"}
+
+    def walk_condition(condition: dict[str, Any]) -> None:
+        for key, body in condition.items():
+            if key in ("$and", "$or"):
+                for inner in body:
+                    walk_condition(inner)
+            elif key.startswith("$"):
+                for field, value in body.items():
+                    names.add(field)
+                    names.update(joined for _, joined in _value_joins(value))
+            else:
+                names.add(key)
+                names.update(joined for _, joined in _value_joins(body))
+
+    for definition in definitions.values():
+        for condition in definition["all"]:
+            for body in condition.values():
+                walk_condition(body)
+    return frozenset(names)
 
 
 def _compile_rule(rule: RuleSpec) -> list[tuple[str, dict[str, Any], EngineRule]]:

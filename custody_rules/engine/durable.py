@@ -56,12 +56,14 @@ class DurableEngine:
         """Evaluate one record; an engine failure raises EngineError, never a silent pass."""
         sid = f"s{next(self._sessions)}"
         wanted = self._ruleset.fact_types
+        fields_read = self._ruleset.fields
         record_facts: list[dict[str, Any]] = []
         end_facts: list[dict[str, Any]] = []
         for index, fact in enumerate(facts):
             if fact.type not in wanted:
                 continue
-            body = {**fact.fields, "sid": sid, "id": str(index), "type": fact.type, "at": fact.at}
+            body = {name: value for name, value in fact.fields.items() if name in fields_read}
+            body.update(sid=sid, id=str(index), type=fact.type, at=fact.at)
             copies = self._ruleset.slots.get(fact.type, 0)
             target = end_facts if fact.type == "end" else record_facts
             if copies:
