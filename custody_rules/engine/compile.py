@@ -291,10 +291,13 @@ def _shard(definitions: dict[str, dict[str, Any]]) -> dict[str, int]:
         for name, count in users:
             slot = min(range(slot_count), key=lambda s: load[s])
             load[slot] += count
-            for condition in definitions[name]["all"]:
-                for key, body in list(condition.items()):
-                    if _pattern_type(body) == fact_type:
-                        condition[key] = _with_slot(body, slot)
+            # A rule's trigger patterns are the same dicts in each of its definitions: build new
+            # ones, or every definition's slot would be stacked onto the shared pattern.
+            definitions[name]["all"] = [
+                {key: _with_slot(body, slot) if _pattern_type(body) == fact_type else body
+                 for key, body in condition.items()}
+                for condition in definitions[name]["all"]
+            ]
         slots[fact_type] = slot_count
     return slots
 

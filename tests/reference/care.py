@@ -1,0 +1,66 @@
+"""Reference statement of the care-in-custody rules (Code C 8.8, 8.10, Annex A; CYPA 1933 s.31).
+CR-02 (cell sharing) needs occupancy data the record format does not carry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from custody_rules.policy import Policy
+from custody_rules.record import CellReason, Sex
+from custody_rules.timeline import Timeline
+from tests.reference import Expected, reference
+from tests.reference.juvenile import (
+    detained_child,
+    end_ids,
+    first_of,
+    has_text,
+    of_type,
+    under_18,
+    while_held,
+)
+
+CODE_C_GROUNDS = (CellReason.NO_OTHER_SECURE_ACCOMMODATION, CellReason.CELL_MORE_COMFORTABLE)
+
+
+@reference("CR-01")
+def cell_placement_reason(t: Timeline, policy: Policy) -> Iterator[Expected]:
+    """A child's cell placement needs a recorded reason; a Code C 8.8 ground is accepted, a
+    reason given only in words is a question, no reason (or a bare "other") is a breach."""
+    det = detained_child(t)
+    if det is None:
+        return
+    for placement in of_type(t, "cell_placement"):
+        reason = getattr(placement, "reason", None)
+        if not under_18(t, placement.at) or reason in CODE_C_GROUNDS:
+            continue
+        status = "needs_review" if has_text(getattr(placement, "reason_text", None)) else "violated"
+        yield Expected("CR-01", status, frozenset({det.id, placement.id} | end_ids(t)))
+
+
+@reference("CR-03")
+def girl_in_care_of_woman(t: Timeline, policy: Policy) -> Iterator[Expected]:
+    """A detained girl under 18 has a woman responsible for her care at some point while held."""
+    det = detained_child(t)
+    if det is None or t.record.person.sex is not Sex.FEMALE:
+        return
+    if any(while_held(t, carer) for carer in of_type(t, "female_carer_assigned")):
+        return
+    arrival = first_of(t, "arrival")
+    child_ids = {arrival.id} if arrival else set()
+    yield Expected("CR-03", "violated", frozenset({det.id} | child_ids | end_ids(t)))
+
+
+@reference("CR-04")
+def strip_search_with_aa(t: Timeline, policy: Policy) -> Iterator[Expected]:
+    """A child is strip-searched with the appropriate adult present, or having waived them in
+    the appropriate adult's presence; urgency without the appropriate adult is a question."""
+    det = detained_child(t)
+    if det is None:
+        return
+    for search in of_type(t, "strip_search"):
+        if not under_18(t, search.at):
+            continue
+        if getattr(search, "aa_present", None) or getattr(search, "aa_waived", None):
+            continue
+        status = "needs_review" if getattr(search, "urgent", None) else "violated"
+        yield Expected("CR-04", status, frozenset({det.id, search.id} | end_ids(t)))
