@@ -69,7 +69,7 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
     """(findings, ids of rules that applied, ids of rules in force) for one record."""
     in_force = _rules_in_force(timeline, rulebook)
     applied: set[str] = set()
-    found: dict[tuple[str, Status, tuple[str, ...]], Finding] = {}
+    found: dict[tuple[str, str, Status, tuple[str, ...]], Finding] = {}
     for hit in hits:
         rule_id = hit.engine_rule.rule_id
         if rule_id not in in_force:
@@ -80,7 +80,9 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
         rule = in_force[rule_id]
         finding = _finding(rule, rule.checks[hit.engine_rule.check],
                            Status(hit.engine_rule.outcome), hit.bindings, timeline, rulebook)
-        found.setdefault((finding.rule, finding.status, finding.events), finding)
+        # Two checks of one rule are two findings even on the same events (a review without
+        # the child's views and without an appropriate adult is two failings).
+        found.setdefault((finding.rule, finding.check, finding.status, finding.events), finding)
     order = {event.id: index for index, event in enumerate(timeline.events)}
     rule_order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
     findings = sorted(found.values(), key=lambda f: (
@@ -193,14 +195,11 @@ class _Renderer:
 
 
 def format_duration(delta: timedelta) -> str:
-    """`10h10m`, `45m`, `2d3h`: elapsed times as custody staff write them."""
+    """`10h10m`, `45m`, `26h05m`: elapsed times as custody staff write them (in hours, as the
+    PACE clock counts)."""
     minutes = int(delta.total_seconds() // 60)
     sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
+    hours, minutes = divmod(abs(minutes), 60)
     if hours:
         return f"{sign}{hours}h{minutes:02d}m" if minutes else f"{sign}{hours}h"
     return f"{sign}{minutes}m"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import enum
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
@@ -41,6 +42,10 @@ SEVENTEEN_JUVENILE_FROM = date(2015, 10, 26)
 # and an open record checked years later must not produce thousands of facts.
 MAX_REVIEW_DEADLINES = 30
 NOTE_CHARS_FOR_RULES = 500
+try:
+    UK: tzinfo | None = zoneinfo.ZoneInfo("Europe/London")
+except zoneinfo.ZoneInfoNotFoundError:  # no time zone data: fall back to the events' offsets
+    UK = None
 
 FieldValue = int | str
 
@@ -87,6 +92,7 @@ class Timeline:
     aa_visits: tuple[tuple[datetime, datetime | None], ...]
     facts: tuple[Fact, ...] = ()
     event_times: tuple[datetime, ...] = ()  # the events' times, for bisecting
+    display_zone: tzinfo | None = None  # Europe/London when every offset agrees with it
 
     def age_at(self, moment: datetime) -> int | None:
         return age_at(self.record, moment)
@@ -96,8 +102,12 @@ class Timeline:
                    for start, end in self.aa_visits)
 
     def offset_at(self, moment: datetime) -> tzinfo:
-        """The UTC offset the record itself used at that moment (it changes with BST): that of
-        the last event at or before it, or of the first event."""
+        """The UTC offset the record itself uses at that moment. A record whose every time is
+        in UK local time is shown in Europe/London, so that a deadline after the clocks change
+        reads right even with no event in between; otherwise the offset of the last event at or
+        before the moment (or of the first event)."""
+        if self.display_zone is not None:
+            return self.display_zone
         if not self.events:
             return timezone.utc
         index = bisect.bisect_right(self.event_times, moment) - 1
@@ -179,7 +189,18 @@ def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime)
         aa_visits=visits,
     )
     return attrs.evolve(timeline, facts=tuple(_facts(timeline)),
-                        event_times=tuple(event.at for event in ordered))
+                        event_times=tuple(event.at for event in ordered),
+                        display_zone=_uk_local_time(ordered))
+
+
+def _uk_local_time(events: list[Event]) -> tzinfo | None:
+    """Europe/London if every event's offset is the UK's offset at that instant."""
+    if UK is None or not events:
+        return None
+    for event in events:
+        if event.at.utcoffset() != event.at.astimezone(UK).utcoffset():
+            return None
+    return UK
 
 
 def _firsts(events: list[Event]) -> dict[str, Event]:
@@ -214,6 +235,11 @@ def _review_deadlines(
         if review is not None:
             counted_from = review
             due = min(review.at, due) + timedelta(seconds=LATER_REVIEW_EVERY)
+        elif due == ends_at:
+            # Due at the very moment the record is judged and not yet held: this one is the
+            # deadline ahead. The next, counted from the same event, would be a second pending
+            # obligation pointing at the same events.
+            break
         else:
             due = due + timedelta(seconds=LATER_REVIEW_EVERY)
     return tuple(deadlines)
