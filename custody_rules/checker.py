@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from custody_rules.engine import Engine
+from custody_rules.engine import Engine, Hit
 from custody_rules.engine.compile import CompiledRuleset, compile_rulebook
 from custody_rules.engine.durable import DurableEngine
+from custody_rules.errors import EngineError
 from custody_rules.findings import RecordResult, findings_for
 from custody_rules.policy import Policy, default_policy
 from custody_rules.record import CustodyRecord
@@ -38,9 +39,22 @@ class Checker:
         warnings: tuple[str, ...] = (),
     ) -> RecordResult:
         """Judge one record as it stood at `as_of` (default: as closed, or now if still open)."""
+        return self.explain_hits(record, as_of, now, warnings)[0]
+
+    def explain_hits(
+        self,
+        record: CustodyRecord,
+        as_of: datetime | None = None,
+        now: datetime | None = None,
+        warnings: tuple[str, ...] = (),
+    ) -> tuple[RecordResult, tuple[Hit, ...]]:
+        """`check`, plus the engine hits behind it (which facts each rule bound), for `explain`."""
         timeline = build_timeline(record, as_of, now or datetime.now(timezone.utc))
         hits = self.engine.hits(record.record_id, timeline.facts)
-        findings, applied, in_force = findings_for(hits, timeline, self.rulebook)
+        try:
+            findings, applied, in_force = findings_for(hits, timeline, self.rulebook)
+        except Exception as exc:  # a rule the engine matched but cannot be reported: no result
+            raise EngineError(record.record_id, f"{type(exc).__name__}: {exc}") from exc
         return RecordResult(
             record_id=record.record_id,
             as_of=timeline.judged_at,
@@ -51,4 +65,4 @@ class Checker:
             timeline=timeline,
             ruleset_version=self.rulebook.version,
             ruleset_digest=self.rulebook.digest,
-        )
+        ), tuple(hits)

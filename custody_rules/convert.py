@@ -23,6 +23,13 @@ from custody_rules.record import ENUM_TYPES, EVENT_TYPES, Event, UnknownEvent
 
 # Largest integer any field may hold; anything bigger is an input error, not an overflow later.
 MAX_INT = 10**6
+# Longest text any field may hold. Beyond this a note is not a custody-log entry but a payload;
+# the rules never read it, and no output should carry it.
+MAX_TEXT_CHARS = 100_000
+# Times outside these years are not custody records, and near the ends of Python's calendar
+# the review and detention deadlines (up to 36 hours later) would overflow it.
+YEARS = range(1900, 2200)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 class FieldError(ValueError):
@@ -46,7 +53,23 @@ def _strict_int(value: Any, _: type) -> int:
 def _strict_str(value: Any, _: type) -> str:
     if not isinstance(value, str):
         raise FieldError(f"expected text, got {_describe(value)}")
+    problem = text_problem(value)
+    if problem:
+        raise FieldError(problem)
     return value
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be kept, or None: too long, or not valid Unicode (JSON's `\\ud800`
+    escapes can carry unpaired surrogates, which no output encoding can write)."""
+    if len(text) > MAX_TEXT_CHARS:
+        return f"{len(text)} characters, more than {MAX_TEXT_CHARS}"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text is not valid Unicode (an unpaired surrogate)"
+    return None
 
 
 def _datetime(value: Any, _: type) -> datetime:
@@ -61,6 +84,8 @@ def _datetime(value: Any, _: type) -> datetime:
         raise FieldError(f"a date without a time: {_clip(value)!r}")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise FieldError(f"time has no UTC offset: {_clip(value)!r}")
+    if parsed.year not in YEARS:
+        raise FieldError(f"time out of range (years {YEARS[0]} to {YEARS[-1]}): {_clip(value)!r}")
     return parsed
 
 
@@ -71,9 +96,12 @@ def _date(value: Any, _: type) -> date:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise FieldError(f"expected a date YYYY-MM-DD, got {_describe(value)}")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise FieldError(f"not a real date: {value!r}") from None
+    if parsed.year not in YEARS:
+        raise FieldError(f"date out of range (years {YEARS[0]} to {YEARS[-1]}): {value!r}")
+    return parsed
 
 
 def _enum_hook(enum_type: type[enum.Enum]) -> Callable[[Any, type], enum.Enum]:
@@ -131,6 +159,24 @@ def _dict_hook(value: Any, _: type) -> dict[str, Any]:
     return dict(value)
 
 
+def _kept_as_is_problem(value: Any) -> str | None:
+    """The first problem with any text inside a value kept as it came (an unknown event's
+    fields), keys included; iterative, since the nesting is the sender's."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return problem
+    return None
+
+
 def make_converter() -> cattrs.Converter:
     """Build the project's converter: strict primitives, UTC-offset times, events by type."""
     converter = cattrs.Converter(forbid_extra_keys=True)
@@ -171,6 +217,9 @@ def make_converter() -> cattrs.Converter:
         if cls is None:
             common = {key: fields.pop(key) for key in ("id", "at", "by", "recorded_at", "note")
                       if key in fields}
+            problem = _kept_as_is_problem([declared, fields])
+            if problem:
+                raise FieldError(f"unknown event type with text that cannot be kept: {problem}")
             unknown = converter.structure(common, UnknownEvent)
             return attrs.evolve(unknown, declared_type=declared, extra=fields)
         return converter.structure(fields, cls)
@@ -212,7 +261,11 @@ def _step(exc: BaseException) -> str:
 
 
 def _join(path: str, name: str) -> str:
-    return f"{path}.{name}"
+    # A field name that is not an identifier is the sender's text: quoted and escaped, so that
+    # a newline or a control character in it cannot forge a second error line.
+    if _IDENTIFIER.match(name):
+        return f"{path}.{name}"
+    return f"{path}[{_clip(name)!r}]"
 
 
 def _line(message: str, path: str) -> str:
@@ -226,7 +279,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
+        return "a number out of range"  # JSON's 1e400: too large for any field
     if isinstance(value, int | float):
         return f"number {_clip(repr(value))}"
     if isinstance(value, str):

@@ -27,6 +27,7 @@ from custody_rules.rulebook import (
 from custody_rules.timeline import Fact, Timeline
 
 STATUS_ORDER = {Status.VIOLATED: 0, Status.PENDING: 1, Status.NEEDS_REVIEW: 2}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @frozen
@@ -82,7 +83,12 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
                            Status(hit.engine_rule.outcome), hit.bindings, timeline, rulebook)
         # Two checks of one rule are two findings even on the same events (a review without
         # the child's views and without an appropriate adult is two failings).
-        found.setdefault((finding.rule, finding.check, finding.status, finding.events), finding)
+        # Several activations can give one finding (the same events bound in other roles);
+        # which one the engine reports first is its business, so the choice must not be: the
+        # earliest due, then the first message in text order.
+        key = (finding.rule, finding.check, finding.status, finding.events)
+        if key not in found or _preference(finding) < _preference(found[key]):
+            found[key] = finding
     order = {event.id: index for index, event in enumerate(timeline.events)}
     rule_order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
     findings = sorted(found.values(), key=lambda f: (
@@ -91,6 +97,11 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
     ))
     ids = tuple(rule.id for rule in rulebook.rules if rule.id in applied)
     return tuple(findings), ids, tuple(in_force)
+
+
+def _preference(finding: Finding) -> tuple[float, str, str]:
+    due = finding.due.timestamp() if finding.due is not None else float("inf")
+    return due, finding.message, finding.question or ""
 
 
 def _rules_in_force(timeline: Timeline, rulebook: Rulebook) -> dict[str, RuleSpec]:
@@ -188,9 +199,10 @@ class _Renderer:
 
     def time(self, moment: datetime) -> str:
         local = moment.astimezone(self.timeline.offset_at(moment))
-        text = local.strftime("%H:%M")
+        text = f"{local.hour:02d}:{local.minute:02d}"
         if local.date() != self.first_day:
-            text += f" on {local.day} {local.strftime('%b')}"
+            # Not strftime("%b"): that follows the process's locale, and output must not.
+            text += f" on {local.day} {MONTHS[local.month - 1]}"
         return text
 
 

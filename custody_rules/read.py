@@ -8,10 +8,46 @@ from typing import Any
 
 from custody_rules.errors import InputError
 
+# One record is a few kilobytes; past this a file is not a custody record, and reading it
+# whole would only exhaust memory.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+# A record nests four deep (record > events > event > by); unknown event types may carry a
+# little more. Deeper input is refused here, before anything recursive (pickling to and from
+# audit workers, rendering) can run out of stack on it.
+MAX_DEPTH = 32
+_TOO_DEEP = "JSON nested too deeply"
+
 
 def _refuse_constant(name: str) -> Any:
     # JSON has no NaN or Infinity; Python's json module accepts them unless told not to.
     raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Python keeps the last of two equal keys; in a custody record either could be the truth.
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                shown = key if len(key) <= 40 else key[:40] + "..."
+                raise ValueError(f"duplicate key {shown!r} in one object")
+            seen.add(key)
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True if containers nest deeper than `limit` (iterative: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def parse_json(data: bytes | str, source: str) -> Any:
@@ -28,21 +64,34 @@ def parse_json(data: bytes | str, source: str) -> Any:
     if not text.strip():
         raise InputError(None, ["empty: no JSON record"], source)
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
-        raise InputError(None, ["JSON nested too deeply"], source) from None
+        raise InputError(None, [_TOO_DEEP], source) from None
     except json.JSONDecodeError as exc:
+        what = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
         raise InputError(
-            None, [f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], source
+            None, [f"not JSON: {what} at line {exc.lineno} column {exc.colno}"], source
         ) from None
     except ValueError as exc:
-        raise InputError(None, [f"not JSON: {exc}"], source) from None
+        message = str(exc)
+        if message.startswith("Exceeds the limit"):
+            # Python's guard against quadratic int parsing; say it in the record's terms.
+            message = "a number with more than 4300 digits"
+        raise InputError(None, [f"not JSON: {message}"], source) from None
+    if isinstance(value, dict | list) and _depth_exceeds(value, MAX_DEPTH):
+        raise InputError(None, [_TOO_DEEP], source)
+    return value
 
 
 def read_record_file(path: Path) -> Any:
     """Read one record file (`check`)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_RECORD_BYTES + 1)
     except OSError as exc:
         raise InputError(None, [f"cannot read file: {exc.strerror or exc}"], str(path)) from None
+    if len(data) > MAX_RECORD_BYTES:
+        raise InputError(
+            None, [f"more than {MAX_RECORD_BYTES} bytes: not one custody record"], str(path)
+        )
     return parse_json(data, str(path))

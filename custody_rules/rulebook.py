@@ -32,6 +32,7 @@ from attrs import frozen
 
 from custody_rules.errors import RuleFileError
 from custody_rules.policy import Policy
+from custody_rules.timeline import FREE_TEXT_FIELDS, fact_fields
 
 RULESET_VERSION = "2026.11"
 
@@ -209,7 +210,10 @@ def load_rulebook(policy: Policy, directory: Traversable | Path | None = None) -
     ids = [rule.id for rule in rules]
     for rule in rules:
         if ids.count(rule.id) > 1:
-            raise RuleFileError(rule.path, "rule id used by more than one file", rule.id)
+            others = ", ".join(other.path for other in rules if other.id == rule.id
+                               and other is not rule)
+            raise RuleFileError(f"{rule.path}:{rule.line}",
+                                f"rule id also used by {others}", rule.id)
     rules.sort(key=lambda rule: _id_sort_key(rule.id))
     return Rulebook(tuple(rules), policy, RULESET_VERSION, digest.hexdigest()[:16])
 
@@ -228,17 +232,62 @@ def _yaml_files(root: Traversable | Path, prefix: str = "") -> Iterator[tuple[st
             yield name, entry
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no tags, no code) that remembers the line of every mapping it builds."""
+# libyaml parses the catalogue ten times faster than pure Python; the constructor (what
+# becomes a Python value: safe tags only) is the same Python SafeConstructor either way.
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeBase):  # type: ignore[misc]
+    """A safe loader (no tags, no code: `!!python/...` is refused) that remembers the line of
+    every mapping it builds and of each of its keys, and refuses anchors and aliases (a few
+    aliases can stand for an exponentially large document)."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.lines: dict[int, int] = {}
+        self.key_lines: dict[int, dict[Any, int]] = {}
+
+    def load(self) -> Any:
+        """The one document, refusing a node reached twice (that is what an alias makes)."""
+        node = self.get_single_node()
+        if node is None:
+            return None
+        seen: set[int] = set()
+        stack: list[tuple[yaml.Node, yaml.Node]] = [(node, node)]
+        while stack:
+            current, where = stack.pop()
+            if id(current) in seen:
+                raise yaml.composer.ComposerError(
+                    None, None, "anchors and aliases are not allowed in rule files",
+                    where.start_mark)
+            seen.add(id(current))
+            # Pushed in reverse, so that nodes are met in document order: the second use is
+            # the alias, and its line is the one reported.
+            if isinstance(current, yaml.MappingNode):
+                for key, value in reversed(current.value):
+                    stack += [(value, key), (key, key)]
+            elif isinstance(current, yaml.SequenceNode):
+                stack += [(item, item) for item in reversed(current.value)]
+        return self.construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=True)
-        self.lines[id(mapping)] = node.start_mark.line + 1
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=True)
         return mapping
+
+    def construct_line_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+        # SafeLoader builds a mapping as a temporary dict copied into the one it returns, so
+        # the lines are kept against the returned dict (ids of temporaries are reused).
+        data: dict[Any, Any] = {}
+        yield data
+        data.update(self.construct_mapping(node))
+        self.lines[id(data)] = node.start_mark.line + 1
+        self.key_lines[id(data)] = {
+            key_node.value: key_node.start_mark.line + 1
+            for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)
+        }
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
 
 
 # Times stay text, exactly as a record file would carry them (and `at: 2022-...` unquoted would
@@ -252,15 +301,36 @@ _LineLoader.yaml_implicit_resolvers = {
 class _Reader:
     """Reads one rule file's values, raising errors that name the file, rule, path and line."""
 
-    def __init__(self, path: str, lines: dict[int, int], rule_id: str | None):
+    def __init__(self, path: str, loader: _LineLoader, rule_id: str | None):
         self.path = path
-        self.lines = lines
+        self.lines = loader.lines
+        self.key_lines = loader.key_lines
         self.rule_id = rule_id
+        self.vocabulary = fact_fields()
+        self.alias_types: dict[str, str] = {END_ALIAS: "end"}
 
-    def fail(self, where: str, problem: str, near: object = None) -> RuleFileError:
-        line = self.lines.get(id(near)) if near is not None else None
+    def fail(
+        self, where: str, problem: str, near: object = None, key: object = None
+    ) -> RuleFileError:
+        """An error at the line of `key` in the mapping `near`, or of the mapping itself."""
+        line = None
+        if near is not None:
+            if key is None:  # `checks[0].status`: the key is the path's last name
+                key = re.sub(r"\[\d+\]$", "", where).rpartition(".")[2]
+            keys = self.key_lines.get(id(near), {})
+            line = keys.get(key) if isinstance(key, str) else None
+            line = line or self.lines.get(id(near))
         location = f"{self.path}:{line}" if line else self.path
         return RuleFileError(location, f"{where}: {problem}" if where else problem, self.rule_id)
+
+    def known_field(
+        self, alias: str, field_name: str, where: str, near: object, key: object = None
+    ) -> None:
+        """Refuse `alias.field` when the fact bound to `alias` has no such field."""
+        fact_type = self.alias_types.get(alias)
+        if fact_type is not None and field_name not in self.vocabulary[fact_type]:
+            raise self.fail(where, f"{alias}.{field_name}: {fact_type} facts have no field "
+                            f"{field_name!r}", near, key)
 
     def mapping(self, value: Any, where: str, near: object = None) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -277,9 +347,9 @@ class _Reader:
     def keys(
         self, value: dict[str, Any], allowed: set[str], required: set[str], where: str
     ) -> None:
-        unknown = sorted(set(value) - allowed)
+        unknown = sorted(set(value) - allowed, key=str)
         if unknown:
-            raise self.fail(where, f"unknown key {unknown[0]!r}", value)
+            raise self.fail(where, f"unknown key {unknown[0]!r}", value, unknown[0])
         missing = sorted(required - set(value))
         if missing:
             raise self.fail(where, f"missing key {missing[0]!r}", value)
@@ -303,30 +373,33 @@ _EXAMPLE_KEYS = {"name", "expect", "person", "offences", "events", "closed_at", 
 def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
     loader = _LineLoader(text)
     try:
-        raw = loader.get_single_data()
+        raw = loader.load()
     except yaml.YAMLError as exc:
-        raise RuleFileError(path, f"not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else path
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RuleFileError(where, f"not valid YAML: {problem}") from None
     finally:
         loader.dispose()
     rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-    reader = _Reader(path, loader.lines, rule_id)
+    reader = _Reader(path, loader, rule_id)
     raw = reader.mapping(raw, "", raw)
     reader.keys(raw, _RULE_KEYS, _RULE_REQUIRED, "")
     if not isinstance(rule_id, str) or not re.fullmatch(r"[A-Z]{2}-\d{2}", rule_id):
-        raise reader.fail("id", "expected a catalogue id such as PC-09", raw)
+        raise reader.fail("id", "expected a catalogue id such as PC-09", raw, "id")
     stem = Path(path).name.removesuffix(".yaml")
     if stem != rule_id:
-        raise reader.fail("id", f"file is named {stem}.yaml but holds {rule_id}", raw)
+        raise reader.fail("id", f"file is named {stem}.yaml but holds {rule_id}", raw, "id")
     citations = raw["citations"]
     if not isinstance(citations, list) or not citations:
-        raise reader.fail("citations", "expected a non-empty list", raw)
+        raise reader.fail("citations", "expected a non-empty list", raw, "citations")
     bound: list[str] = []
     trigger = _patterns(reader, raw["trigger"], "trigger", bound, policy, absent=False)
     if not trigger:
-        raise reader.fail("trigger", "needs at least one pattern", raw)
+        raise reader.fail("trigger", "needs at least one pattern", raw, "trigger")
     checks_raw = raw["checks"]
     if not isinstance(checks_raw, list) or not checks_raw:
-        raise reader.fail("checks", "expected a non-empty list", raw)
+        raise reader.fail("checks", "expected a non-empty list", raw, "checks")
     checks = tuple(
         _check(reader, item, f"checks[{index}]", list(bound), policy)
         for index, item in enumerate(checks_raw)
@@ -410,6 +483,9 @@ def _check(
     end_conditions = _conditions(
         reader, raw.get("end", {}), f"{where}.end", bound, policy, allow_type=False
     )
+    for condition in end_conditions:
+        reader.known_field(END_ALIAS, condition.field, f"{where}.end", raw.get("end"),
+                           condition.field)
     absent = _patterns(reader, raw.get("absent", {}), f"{where}.absent", bound, policy, absent=True)
     message = _required_text(reader, raw, "message")
     question = reader.text(raw.get("question"), f"{where}.question", raw, required=False)
@@ -432,12 +508,12 @@ def _check(
         question=question,
         pending=pending,
     )
-    _check_placeholders(reader, check, where, [a for a in bound if a != DEADLINE], raw)
+    _check_placeholders(reader, check, where, [a for a in bound if a != DEADLINE], policy, raw)
     return check
 
 
 def _check_placeholders(
-    reader: _Reader, check: Check, where: str, bound: list[str], near: object
+    reader: _Reader, check: Check, where: str, bound: list[str], policy: Policy, near: object
 ) -> None:
     for text in (check.message, check.question or "", check.pending or ""):
         for placeholder in _PLACEHOLDER.findall(text):
@@ -447,12 +523,22 @@ def _check_placeholders(
                     continue
                 match = _REF.match(token)
                 if match and match.group(1) == "policy":
+                    if match.group(2) not in policy:
+                        raise reader.fail(f"{where}.message",
+                                          f"placeholder {{{placeholder}}}: unknown policy "
+                                          f"threshold {match.group(2)!r}", near)
                     continue
                 if not match or match.group(1) not in bound:
                     raise reader.fail(
                         f"{where}.message", f"placeholder {{{placeholder}}} names nothing bound",
                         near,
                     )
+                alias, field_name = match.groups()
+                reader.known_field(alias, field_name, f"{where}.message", near)
+                if field_name in FREE_TEXT_FIELDS:
+                    # Messages are rendered into every output, pseudonymised ones included.
+                    raise reader.fail(f"{where}.message", f"placeholder {{{placeholder}}} would "
+                                      "quote the record's free text", near)
 
 
 def _patterns(
@@ -471,11 +557,19 @@ def _patterns(
         if len(type_conditions) != 1 or type_conditions[0].op != "eq":
             raise reader.fail(f"{where}.{alias}", "every pattern names exactly one type", body)
         event_type = type_conditions[0].value
-        assert isinstance(event_type, str)
+        if not isinstance(event_type, str) or event_type not in reader.vocabulary:
+            raise reader.fail(f"{where}.{alias}.type", f"no fact has the type {event_type!r} "
+                              "(the event types of the record format, and note, child, "
+                              "review_due, detention_clock, end)", body, "type")
         others = tuple(c for c in conditions if c.field != "type")
+        for condition in others:
+            if condition.field not in reader.vocabulary[event_type]:
+                raise reader.fail(f"{where}.{alias}.{condition.field}",
+                                  f"{event_type} facts have no field {condition.field!r}", body)
         patterns.append(Pattern(alias, event_type, others))
         if not absent:
             bound.append(alias)
+            reader.alias_types[alias] = event_type
     return tuple(patterns)
 
 
@@ -497,48 +591,54 @@ def _conditions(
                 raise reader.fail(place, "empty condition", raw)
             for op, value in spec.items():
                 conditions.append(
-                    _condition(reader, field_name, op, value, place, bound, policy, raw)
+                    _condition(reader, field_name, op, value, place, bound, policy, spec, op)
                 )
         else:
-            conditions.append(_condition(reader, field_name, "eq", spec, place, bound, policy, raw))
+            conditions.append(
+                _condition(reader, field_name, "eq", spec, place, bound, policy, raw, field_name)
+            )
     return tuple(conditions)
 
 
 def _condition(
     reader: _Reader, field_name: str, op: Any, value: Any, where: str, bound: list[str],
-    policy: Policy, near: object,
+    policy: Policy, near: object, key: object,
 ) -> Condition:
+    """One `field: {op: value}`; `near` and `key` place errors on the operator's line."""
     if op not in OPERATORS:
-        raise reader.fail(where, f"unknown operator {op!r} (known: {', '.join(OPERATORS)})", near)
+        raise reader.fail(where, f"unknown operator {op!r} (known: {', '.join(OPERATORS)})",
+                          near, key)
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:
-            raise reader.fail(where, f"{op} takes a non-empty list of values", near)
-        return Condition(field_name, op, tuple(_literal(reader, v, where, near) for v in value))
+            raise reader.fail(where, f"{op} takes a non-empty list of values", near, key)
+        return Condition(field_name, op,
+                         tuple(_literal(reader, v, where, near, key) for v in value))
     if op == "matches":
         if not isinstance(value, str):
-            raise reader.fail(where, "matches takes a regular expression", near)
+            raise reader.fail(where, "matches takes a regular expression", near, key)
         try:
             re.compile(value)
         except re.error as exc:
-            raise reader.fail(where, f"bad regular expression: {exc}", near) from None
+            raise reader.fail(where, f"bad regular expression: {exc}", near, key) from None
         return Condition(field_name, op, value)
-    return Condition(field_name, op, _expr(reader, value, where, bound, policy, near))
+    return Condition(field_name, op, _expr(reader, value, where, bound, policy, near, key))
 
 
-def _literal(reader: _Reader, value: Any, where: str, near: object) -> Scalar:
+def _literal(reader: _Reader, value: Any, where: str, near: object, key: object = None) -> Scalar:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int | str):
         return value
-    raise reader.fail(where, f"expected a number, text or true/false, got {value!r}", near)
+    raise reader.fail(where, f"expected a number, text or true/false, got {value!r}", near, key)
 
 
 def _expr(
-    reader: _Reader, value: Any, where: str, bound: list[str], policy: Policy, near: object
+    reader: _Reader, value: Any, where: str, bound: list[str], policy: Policy, near: object,
+    key: object = None,
 ) -> Scalar | Expr:
     """A literal, or `alias.field [+|- duration|policy.name]...` when it reads as one."""
     if not isinstance(value, str):
-        return _literal(reader, value, where, near)
+        return _literal(reader, value, where, near, key)
     tokens = re.split(r"\s*([+-])\s*", value.strip())
     first = tokens[0]
     if not (_REF.match(first) or first == DEADLINE or (_DURATION.match(first) and first)):
@@ -556,24 +656,28 @@ def _expr(
         if ref and ref.group(1) == "policy":
             name = ref.group(2)
             if name not in policy:
-                raise reader.fail(where, f"unknown policy threshold {name!r}", near)
+                raise reader.fail(where, f"unknown policy threshold {name!r}", near, key)
             offset += sign * policy[name].seconds
             policies.append(name)
         elif token == DEADLINE or ref:
             if alias is not None or index != 0:
-                raise reader.fail(where, f"{value!r}: only one alias.field, first", near)
+                raise reader.fail(where, f"{value!r}: only one alias.field, first", near, key)
             alias, field = ("deadline", "at") if ref is None else (ref.group(1), ref.group(2))
             if alias not in bound:
-                raise reader.fail(where, f"{value!r}: {alias} is not bound before this", near)
+                raise reader.fail(where, f"{value!r}: {alias} is not bound before this",
+                                  near, key)
             if field in RESERVED_FIELDS:
-                raise reader.fail(where, "joins on id or sid corrupt the engine (bug B3)", near)
+                raise reader.fail(where, "joins on id or sid corrupt the engine (bug B3)",
+                                  near, key)
+            if alias != DEADLINE:
+                reader.known_field(alias, field, where, near, key)
         elif token and duration:
             hours, minutes, seconds = (int(g) if g else 0 for g in duration.groups())
             offset += sign * (hours * 3600 + minutes * 60 + seconds)
         elif token.isdigit():
             offset += sign * int(token)
         else:
-            raise reader.fail(where, f"{value!r}: cannot read {token!r}", near)
+            raise reader.fail(where, f"{value!r}: cannot read {token!r}", near, key)
     if alias is None and not policies:
         return offset
     return Expr(alias, field, offset, tuple(policies))

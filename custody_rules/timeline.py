@@ -18,6 +18,7 @@ import attrs
 from attrs import frozen
 
 from custody_rules.record import (
+    EVENT_TYPES,
     LEAVES_DETENTION,
     RANK_LEVEL,
     BailDecision,
@@ -306,10 +307,12 @@ def _facts(timeline: Timeline) -> list[Fact]:
         if fields["has_note"]:
             # Free text can sit on any event (a "JDC for inspector" on the bail decision); one
             # `note` fact per noted event lets a rule match notes whatever the event's type.
+            # durable-rules matches a regex reliably only as `.*word.*`, one per field, so the
+            # text is given twice: a pattern needing two words puts one on each field.
             facts.append(Fact(
                 "note", epoch(event.at),
-                {"of_type": event.type, "note": fields["note"], "seq": seq,
-                 "in_detention": fields["in_detention"]},
+                {"of_type": event.type, "note": fields["note"], "note_2": fields["note"],
+                 "seq": seq, "in_detention": fields["in_detention"]},
                 (event.id,), derived=True,
             ))
         if isinstance(event, Review):
@@ -382,6 +385,42 @@ def _field_kinds(cls: type) -> FieldKinds:
             kinds.append((attribute.name, "enum", inner))
     _FIELD_KINDS[cls] = tuple(kinds)
     return _FIELD_KINDS[cls]
+
+
+# The vocabulary of the rule files: every fact type the timeline builds and the fields it
+# carries (beside `at`). The rulebook refuses any other type or field, so a typo cannot make a
+# rule silently match nothing; a test checks that every fact built stays within it.
+EVENT_FACT_FIELDS = frozenset({
+    "seq", "nth", "age", "juvenile", "charged", "refused", "in_detention", "aa_on_site",
+    "reviews_before", "by_rank", "by_rank_level", "by_role", "has_note", "note",
+})
+DERIVED_FACT_FIELDS: dict[str, frozenset[str]] = {
+    "note": frozenset({"of_type", "note", "note_2", "seq", "in_detention"}),
+    "child": frozenset({"age", "juvenile", "female", "looked_after", "violent_offence",
+                        "sexual_offence", "violent_or_sexual", "indictable", "offences"}),
+    "review_due": frozenset({"k", "counted_from_at"}),
+    "detention_clock": frozenset({"limit_at", "limit_hours"}),
+    "end": frozenset({"open", "left", "left_by", "judged_at"}),
+}
+# Fields holding the record's free text: rules may match them, never quote them in a message.
+FREE_TEXT_FIELDS = frozenset({"note", "note_2"})
+
+
+def fact_fields() -> dict[str, frozenset[str]]:
+    """Fact type -> the fields a rule may name on it (`at` included)."""
+    vocabulary = {name: fields | {"at"} for name, fields in DERIVED_FACT_FIELDS.items()}
+    for type_name, cls in EVENT_TYPES.items():
+        own: set[str] = set()
+        for name, kind, enum_type in _field_kinds(cls):
+            if kind == "text":
+                own.add(f"has_{name}")
+            elif kind == "flags" and enum_type is not None:
+                own.add(f"{name}_count")
+                own.update(f"{name}_{member.value}" for member in enum_type)
+            else:
+                own.add(name)
+        vocabulary[type_name] = EVENT_FACT_FIELDS | own | {"at"}
+    return vocabulary
 
 
 def _own_fields(event: Event) -> dict[str, FieldValue]:

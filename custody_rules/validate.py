@@ -8,15 +8,31 @@ from typing import Any
 import attrs
 import cattrs
 
-from custody_rules.convert import error_lines, make_converter
+from custody_rules.convert import MAX_TEXT_CHARS, _clip, error_lines, make_converter, text_problem
 from custody_rules.errors import InputError
-from custody_rules.record import CustodyRecord, UnknownEvent
+from custody_rules.record import CustodyRecord, UnknownEvent, event_type
 
 _CONVERTER = make_converter()
 
-# Beyond this a note is not a custody-log entry but a payload; the rules never read it.
-MAX_NOTE_CHARS = 100_000
+MAX_NOTE_CHARS = MAX_TEXT_CHARS  # every text field has this limit, notes included
 MAX_EVENTS = 10_000
+# Ids name the record in every output and error line, and findings point at events by id:
+# they are short, printable, one line.
+MAX_ID_CHARS = 200
+
+# Events that can come before the child reaches the station: the arrest itself, and what is
+# done on the way or by others: the arresting officer's vulnerability information, calling the
+# appropriate adult or the person responsible for the child's welfare (who may even reach the
+# station first), alerting the local authority, safeguarding steps, and an urgent interview
+# away from a station (PACE Code C 11.1). Every other known event is something done at the
+# station to a detained child, or the child leaving detention: before the first arrival it is
+# an input error, because every clock the rules apply would start in the wrong place. Events
+# of unknown types are ignored by the rules, so their time is not checked.
+BEFORE_ARRIVAL_ALLOWED = frozenset({
+    "arrest", "vulnerability_form", "aa_requested", "aa_arrived", "aa_departed",
+    "welfare_person_informed", "interview", "la_contact", "safeguarding_concern",
+    "social_care_referral", "nrm_referral", "strategy_discussion",
+})
 
 
 @attrs.frozen
@@ -29,8 +45,20 @@ def record_id_of(raw: Any) -> str | None:
     """The record id if the raw value has a usable one, for naming it in errors."""
     if isinstance(raw, dict):
         value = raw.get("record_id")
-        if isinstance(value, str) and value.strip():
-            return value[:80]
+        if isinstance(value, str) and value.strip() and _id_problem(value) is None \
+                and text_problem(value) is None:
+            return value
+    return None
+
+
+def _id_problem(value: str) -> str | None:
+    """What makes a text unusable as an id, beyond what the converter checks of every text."""
+    if text_problem(value):
+        return None  # the converter reports it, as for any text
+    if len(value) > MAX_ID_CHARS:
+        return f"{len(value)} characters, more than {MAX_ID_CHARS}"
+    if not value.isprintable():
+        return "contains a line break, a control or an unprintable character"
     return None
 
 
@@ -47,7 +75,7 @@ def validate_record(raw: Any, source: str | None = None) -> ValidatedRecord:
     more, warnings = _cross_check(record)
     problems += more
     if problems:
-        raise InputError(record.record_id, problems, source)
+        raise InputError(record_id, problems, source)
     return ValidatedRecord(record, tuple(warnings))
 
 
@@ -60,19 +88,24 @@ def _shape_problems(raw: dict[str, Any]) -> list[str]:
             problems.append("events: empty: a record needs at least its arrival")
         elif len(events) > MAX_EVENTS:
             problems.append(f"events: {len(events)} events, more than {MAX_EVENTS}")
-        ids = Counter(event.get("id") for event in events if isinstance(event, dict))
-        for index, event in enumerate(events):
-            if not isinstance(event, dict):
+        # Only text ids count here; any other id is reported by the converter.
+        ids = [e.get("id") if isinstance(e, dict) and isinstance(e.get("id"), str) else None
+               for e in events]
+        counts = Counter(event_id for event_id in ids if event_id is not None)
+        for index, event_id in enumerate(ids):
+            if event_id is None:
                 continue
-            if isinstance(event.get("id"), str) and ids[event["id"]] > 1:
-                problems.append(f"events[{index}].id: duplicate event id {event['id']!r}")
-            note = event.get("note")
-            if isinstance(note, str) and len(note) > MAX_NOTE_CHARS:
-                problems.append(
-                    f"events[{index}].note: {len(note)} characters, more than {MAX_NOTE_CHARS}"
-                )
-    if isinstance(raw.get("record_id"), str) and not raw["record_id"].strip():
-        problems.append("record_id: empty")
+            if counts[event_id] > 1:
+                problems.append(f"events[{index}].id: duplicate event id {_clip(event_id)!r}")
+            problem = _id_problem(event_id)
+            if problem:
+                problems.append(f"events[{index}].id: {problem}")
+    record_id = raw.get("record_id")
+    if isinstance(record_id, str):
+        if not record_id.strip():
+            problems.append("record_id: empty")
+        elif _id_problem(record_id):
+            problems.append(f"record_id: {_id_problem(record_id)}")
     return problems
 
 
@@ -89,7 +122,8 @@ def _cross_check(record: CustodyRecord) -> tuple[list[str], list[str]]:
             problems.append(f"events[{index}].id: empty")
         if isinstance(event, UnknownEvent):
             warnings.append(
-                f"events[{index}].type: unknown event type {event.declared_type!r} kept and ignored"
+                f"events[{index}].type: unknown event type {_clip(event.declared_type)!r} "
+                "kept and ignored"
             )
     arrivals = [event for event in record.events if event.type == "arrival"]
     if not arrivals and record.events:
@@ -100,8 +134,10 @@ def _cross_check(record: CustodyRecord) -> tuple[list[str], list[str]]:
         if dob is not None and dob > arrival.at.date():
             problems.append(f"person.date_of_birth: {dob} is after the arrival")
         for index, event in enumerate(record.events):
-            if event.at < arrival.at and event.type == "detention_authorised":
-                problems.append(f"events[{index}].at: detention authorised before the arrival")
+            if event.at < arrival.at and event.type not in BEFORE_ARRIVAL_ALLOWED \
+                    and not isinstance(event, UnknownEvent):
+                label = event_type(event).replace("_", " ")
+                problems.append(f"events[{index}].at: {label} before the arrival")
     if record.closed_at is not None and record.events:
         first = min(event.at for event in record.events)
         if record.closed_at < first:

@@ -10,11 +10,19 @@ import click
 
 from custody_rules.checker import Checker
 from custody_rules.cli import EXIT_OK, EXIT_VIOLATIONS
-from custody_rules.cli.options import EngineFailure, InputProblem, as_of_option, policy_option
+from custody_rules.cli.options import (
+    EngineFailure,
+    InputProblem,
+    as_of_option,
+    policy_option,
+    pseudonymise_options,
+)
 from custody_rules.errors import EngineError, InputError, PolicyError, RuleFileError
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
+from custody_rules.handover import handover_for
 from custody_rules.policy import load_policy
+from custody_rules.privacy import Pseudonymiser
 from custody_rules.read import read_record_file
 from custody_rules.validate import validate_record
 
@@ -24,24 +32,35 @@ from custody_rules.validate import validate_record
 @as_of_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Text for a person, JSON for a program.")
+@click.option("--full", is_flag=True,
+              help="For a child still held, the full report instead of the handover screen.")
 @policy_option
-def command(record: Path, as_of: datetime | None, output_format: str,
-            policy_path: Path | None) -> None:
+@pseudonymise_options
+def command(record: Path, as_of: datetime | None, output_format: str, full: bool,
+            policy_path: Path | None, pseudonymiser: Pseudonymiser | None) -> None:
     """Check one custody record; exit 0 if nothing is violated, 1 if something is, 2 if the
-    record cannot be read."""
+    record cannot be read. For a child still held (`--as-of now`), the text is the handover
+    screen: what is violated, what falls due and when, the PACE clock and the log so far."""
     try:
         validated = validate_record(read_record_file(record), source=str(record))
     except InputError as exc:
-        raise InputProblem(exc.lines()) from None
+        lines = pseudonymiser.input_error_lines(exc) if pseudonymiser else exc.lines()
+        raise InputProblem(lines) from None
     try:
         checker = Checker(policy=load_policy(policy_path))
         result = checker.check(validated.record, as_of=as_of, warnings=validated.warnings)
     except (PolicyError, RuleFileError) as exc:
         raise InputProblem([str(exc)]) from None
     except EngineError as exc:
-        raise EngineFailure(str(exc)) from None
+        raise EngineFailure(pseudonymiser.engine_error(exc) if pseudonymiser else str(exc)
+                            ) from None
+    if pseudonymiser is not None:
+        result = pseudonymiser.result(result)
     if output_format == "json":
         click.echo(json_format.render(result), nl=False)
+    elif result.timeline.still_held and not full:
+        click.echo(text_format.render_handover(handover_for(result)), nl=False,
+                   color=sys.stdout.isatty() or None)
     else:
         click.echo(text_format.render(result), nl=False, color=sys.stdout.isatty() or None)
     sys.exit(EXIT_VIOLATIONS if result.violated else EXIT_OK)

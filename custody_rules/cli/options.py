@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from custody_rules.convert import FieldError, _datetime
 from custody_rules.errors import CustodyRulesError
+from custody_rules.privacy import KEY_ENV, KeyProblem, make_pseudonymiser
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,3 +75,30 @@ def domain_errors(function: Callable[[], Any]) -> Any:
         return function()
     except CustodyRulesError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def pseudonymise_options(function: F) -> F:
+    """`--pseudonymise` and its key; the command gets one `pseudonymiser` argument (or None)."""
+
+    def build(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        enabled = ctx.params.pop("pseudonymise", False)
+        # A key typed on the command line means the user wants pseudonyms: never ignore it.
+        # The environment's key alone does not switch them on.
+        if not enabled and value is None:
+            return None
+        try:
+            return make_pseudonymiser(value if value is not None else os.environ.get(KEY_ENV))
+        except KeyProblem as exc:
+            raise InputProblem([str(exc)]) from None
+
+    function = click.option(
+        "--pseudonymise-key", "pseudonymiser", default=None, metavar="KEY", callback=build,
+        help=f"The key for --pseudonymise (at least 16 characters; default: ${KEY_ENV}). "
+             "Prefer the environment variable: other users can see a command line.",
+    )(function)
+    return click.option(
+        "--pseudonymise", "pseudonymise", is_flag=True, is_eager=True,
+        help="Replace record ids, officer ids and free text (notes, reasons, rationales, "
+             "local authority names) in every output with keyed hashes such as "
+             "rec-3f9a1c2b04d7, stable for one key.",
+    )(function)

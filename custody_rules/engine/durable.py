@@ -39,11 +39,16 @@ class DurableEngine:
 
     def __init__(self, ruleset: CompiledRuleset):
         self._ruleset = ruleset
-        self._name = f"custody_{next(_names)}"
         self._sessions = itertools.count(1)
+        self._load()
+
+    def _load(self) -> None:
+        """Create the C ruleset (a new one after a failure: a session left half-run by an
+        exception must not be the state the next record meets)."""
+        self._name = f"custody_{next(_names)}"
         try:
             self._handle = durable_rules_engine.create_ruleset(
-                self._name, json.dumps(ruleset.definitions)
+                self._name, json.dumps(self._ruleset.definitions)
             )
         except durable_rules_engine.error as exc:
             raise EngineError("-", f"durable-rules refused the compiled ruleset: {exc}") from None
@@ -72,16 +77,26 @@ class DurableEngine:
             else:
                 target.append(body)
         hits: list[Hit] = []
+        failure: str | None = None
         try:
             if record_facts:
                 self._assert(sid, record_facts, facts, hits)
             self._assert(sid, end_facts, facts, hits)
         except durable_rules_engine.error as exc:
-            raise EngineError(record_id, str(exc)) from None
+            failure = str(exc)
+        except Exception as exc:  # an action that raises fails this record only
+            failure = f"{type(exc).__name__}: {exc}"
         finally:
             # An error here means nothing was stored for this session.
             with contextlib.suppress(durable_rules_engine.error):
                 durable_rules_engine.delete_state(self._handle, sid)
+        if failure is not None:
+            # The action loop may have stopped half-way: never reuse that ruleset's state.
+            try:
+                self._load()
+            except EngineError as reload:
+                failure += f"; and the engine could not be reloaded: {reload.reason}"
+            raise EngineError(record_id, failure)
         return hits
 
     def _assert(

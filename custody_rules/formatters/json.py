@@ -1,12 +1,20 @@
-"""The findings JSON of shared/spec/record-format.md, exactly; additions come after its keys."""
+"""The findings JSON of shared/spec/record-format.md, exactly; additions come after its keys.
+
+For a child still held, the check JSON also carries a `handover` object (the sergeant's
+handover view, for a custody system to show): it refers to findings by their index in
+`findings` instead of repeating them, and adds the PACE clock, the next review and the log.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
-from custody_rules.findings import Finding, RecordResult
+from custody_rules.explain import CheckVerdict, Explanation, FactUse
+from custody_rules.findings import Finding, RecordResult, format_duration
 from custody_rules.formatters import local_iso
+from custody_rules.handover import Handover, handover_for
 from custody_rules.rulebook import Status
 
 
@@ -31,13 +39,114 @@ def finding_to_dict(finding: Finding, result: RecordResult) -> dict[str, Any]:
 
 
 def result_to_dict(result: RecordResult) -> dict[str, Any]:
-    return {
+    """The record's findings; with a `handover` object only while the child is still held,
+    so that closed records (all an audit sees) keep exactly the contract's shape."""
+    out: dict[str, Any] = {
         "record_id": result.record_id,
         "as_of": local_iso(result.as_of, result.timeline),
         "findings": [finding_to_dict(finding, result) for finding in result.findings],
         "rules_applied": list(result.applied),
         "ruleset": {"version": result.ruleset_version, "digest": result.ruleset_digest},
         "warnings": list(result.warnings),
+    }
+    if result.timeline.still_held:
+        out["handover"] = handover_to_dict(handover_for(result))
+    return out
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def _time(moment: datetime | None) -> str | None:
+    # Handover times are already in the record's own offset.
+    return moment.isoformat() if moment is not None else None
+
+
+def handover_to_dict(handover: Handover) -> dict[str, Any]:
+    """The handover as data: times in the record's offset, durations in whole minutes."""
+    clock = handover.clock
+    review = handover.next_review
+    return {
+        "still_held": handover.still_held,
+        "child": handover.child,
+        "offences": list(handover.offences),
+        "arrived_at": _time(handover.arrived_at),
+        "held_minutes": _minutes(handover.held_for) if handover.held_for is not None else None,
+        "charged_at": _time(handover.charged_at),
+        "bail_refused_at": _time(handover.bail_refused_at),
+        "pace_clock": None if clock is None else {
+            "relevant_time": _time(clock.relevant_time),
+            "counted_from": clock.counted_from,
+            "limit": _time(clock.limit),
+            "limit_hours": clock.limit_hours,
+            "extension_event": clock.extension.id if clock.extension else None,
+            "running": clock.running,
+            "stopped_at_charge": _time(clock.stopped_at_charge),
+            "minutes_left": _minutes(clock.limit - handover.as_of) if clock.running else None,
+        },
+        "next_review": None if review is None else {
+            "number": review.number,
+            "due": _time(review.due),
+            "minutes_left": _minutes(review.due - handover.as_of),
+            "counted_from_event": review.counted_from.id,
+            "after_charge": review.after_charge,
+        },
+        "violated": [{"finding": index, "rule": f.rule} for index, f in handover.violated],
+        "falling_due": [
+            {"finding": o.index, "rule": o.finding.rule, "due": _time(o.due),
+             "minutes_left": _minutes(o.time_left), "time_left": format_duration(o.time_left)}
+            for o in handover.falling_due
+        ],
+        "needs_judgement": [
+            {"finding": index, "rule": f.rule} for index, f in handover.needs_judgement
+        ],
+        "log": [{"event": e.event_id, "at": _time(e.at), "summary": e.summary}
+                for e in handover.log],
+        "earlier_events": handover.earlier_events,
+    }
+
+
+def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
+    """`explain --format json`: the same answer as the text, as data."""
+    rule = explanation.rule
+    timeline = explanation.timeline
+
+    def use(item: FactUse) -> dict[str, Any]:
+        return {"alias": item.alias, "type": item.type, "events": list(item.event_ids),
+                "at": local_iso(item.at, timeline), "summary": item.summary}
+
+    def check(verdict: CheckVerdict) -> dict[str, Any]:
+        return {
+            "check": verdict.check.name,
+            "outcome": verdict.outcome.value,
+            "describe": verdict.check.describe,
+            "reason": verdict.reason,
+            "deadline": local_iso(verdict.deadline, timeline) if verdict.deadline else None,
+            "deadline_rule": verdict.deadline_rule,
+            "thresholds": list(verdict.thresholds),
+            "used": [use(u) for u in verdict.used],
+            "met_by": [use(u) for u in verdict.met_by],
+            "would_satisfy": list(verdict.would_satisfy),
+            "findings": [finding.message for finding in verdict.findings],
+        }
+
+    return {
+        "record_id": explanation.record_id,
+        "as_of": local_iso(explanation.as_of, timeline),
+        "rule": rule.id,
+        "title": rule.title,
+        "verdict": explanation.verdict.value,
+        "summary": explanation.summary,
+        "citations": list(rule.citations),
+        "applies_when": rule.applies_when,
+        "trigger": list(explanation.trigger),
+        "not_applicable": [line.strip() for line in explanation.not_applicable],
+        "instances": [{"used": [use(u) for u in instance.used],
+                       "checks": [check(v) for v in instance.checks]}
+                      for instance in explanation.instances],
+        "remedy": rule.remedy,
+        "exceptions": rule.exceptions,
     }
 
 

@@ -1,0 +1,116 @@
+"""One audit from start to finish: sources in, every record accounted for, a report out.
+
+`run_audit` is what the CLI calls. It loads the rulebook once, in the parent (which builds no
+engine: each worker compiles the same rulebook into its own), runs the worker pool, and hands
+each record's result, in input order, to the report sink, to the --rejects file and to the
+summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Protocol
+
+from attrs import frozen
+
+from custody_rules.audit.profile import Profile, load_profile
+from custody_rules.audit.runner import run_pool
+from custody_rules.audit.sources import CSV, Source, count_items, discover
+from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
+from custody_rules.audit.worker import WorkerTask
+from custody_rules.policy import load_policy
+from custody_rules.rulebook import Rulebook, load_rulebook
+
+
+class ReportSink(Protocol):
+    """A report format. `want` says what each worker must render per record for it."""
+
+    want: str
+
+    def record(self, digest: RecordDigest, output: bytes) -> None: ...
+
+    def finish(self, summary: AuditSummary) -> None: ...
+
+
+@frozen
+class AuditRequest:
+    paths: tuple[Path, ...]
+    jobs: int
+    now: datetime
+    as_of: datetime | None = None
+    policy_path: Path | None = None
+    profile_path: Path | None = None
+    rules_dir: Path | None = None
+
+
+@frozen
+class Prepared:
+    """What is known before any record is read: inputs, profile and rules are all usable."""
+
+    request: AuditRequest
+    sources: tuple[Source, ...]
+    profile: Profile | None
+    rulebook: Rulebook
+
+    def count(self) -> int:
+        return count_items(self.sources, self.profile)
+
+
+def prepare(request: AuditRequest) -> Prepared:
+    """Find the inputs and load profile, policy and rules; raises before any work starts
+    (SourceError, ProfileError, PolicyError, RuleFileError)."""
+    profile = load_profile(request.profile_path) if request.profile_path else None
+    sources = discover(request.paths, with_csv=profile is not None)
+    rulebook = load_rulebook(load_policy(request.policy_path), request.rules_dir)
+    return Prepared(request, tuple(sources), profile, rulebook)
+
+
+def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = None,
+              progress: Callable[[int], None] | None = None) -> AuditSummary:
+    request = prepared.request
+    as_of = request.as_of.isoformat() if request.as_of else None
+    builder = SummaryBuilder(prepared.rulebook, as_of,
+                             unused_columns(prepared.sources, prepared.profile))
+    task = WorkerTask(
+        sources=prepared.sources,
+        profile=prepared.profile,
+        rulebook=prepared.rulebook,
+        as_of=request.as_of, now=request.now, want=sink.want, shard=0, shards=request.jobs,
+    )
+
+    def consume(digest: RecordDigest, output: bytes) -> None:
+        builder.add(digest)
+        if rejects is not None and digest.status != CHECKED:
+            rejects.write(json.dumps(digest.not_checked_dict(), ensure_ascii=False).encode()
+                          + b"\n")
+        sink.record(digest, output)
+        if progress is not None:
+            progress(1)
+
+    restarts = run_pool(task, request.jobs, consume)
+    summary = builder.build(restarts)
+    sink.finish(summary)
+    return summary
+
+
+def unused_columns(sources: Sequence[Source], profile: Profile | None) -> list[tuple[str, str]]:
+    """Columns of each CSV export that the profile does not read: part of the mapping report,
+    since a column nobody maps may hold what a rule needs."""
+    if profile is None:
+        return []
+    unused: list[tuple[str, str]] = []
+    wanted = profile.columns()
+    for source in sources:
+        if source.kind != CSV:
+            continue
+        try:
+            with open(source.path, encoding=profile.encoding, newline="") as handle:
+                header = next(csv.reader(handle, delimiter=profile.delimiter), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue  # the workers report the unreadable file as a rejected input
+        unused.extend((source.path, column) for column in header if column not in wanted)
+    return unused

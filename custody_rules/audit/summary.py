@@ -1,0 +1,386 @@
+"""What an audit keeps of each record, and the aggregates auditors read.
+
+A worker reduces each record to a `RecordDigest`: a few ids and counts, sent to the parent as
+one short JSON line. The parent folds the digests, in input order, into a `SummaryBuilder`
+whose size depends on the rules, stations and months, never on the number of records; its
+`build()` gives the frozen `AuditSummary` that every report format renders.
+
+Definitions (the same in every format):
+
+* a rule *applied* to a record when its trigger matched (`RecordResult.applied`);
+* a record *violates* a rule when it has at least one `violated` finding of that rule;
+* rate = violations per 100 records the rule applied to;
+* a record's *compliance* = the share of the rules that applied to it that it did not violate
+  (`needs_review` and `pending` findings do not count against it); records to which no rule
+  applied have none;
+* the *month* is that of the child's first arrival, in the record's own UTC offset.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from attrs import frozen
+
+from custody_rules.findings import RecordResult
+from custody_rules.record import CustodyRecord
+from custody_rules.rulebook import Rulebook, Status
+
+CHECKED, REJECTED, FAILED = "checked", "rejected", "failed"
+NO_STATION = "(no station)"
+NO_MONTH = "(no month)"
+WORST_KEPT = 20
+UNMATCHED_KEPT = 200  # distinct unmatched source values listed; the rest are counted
+BUCKETS = 10  # compliance deciles, plus one bucket for exactly 100%
+
+
+@frozen
+class RecordDigest:
+    """One record's contribution to the audit: where it came from and how it fared."""
+
+    index: int
+    status: str
+    source: str
+    line: int | None
+    record_id: str | None
+    station: str | None = None
+    month: str | None = None
+    applied: tuple[str, ...] = ()
+    violated: tuple[str, ...] = ()  # rules with at least one violated finding
+    review: tuple[str, ...] = ()  # rules with at least one needs_review finding
+    violations: int = 0  # violated findings
+    pending: int = 0
+    problems: tuple[str, ...] = ()  # rejected: every problem; failed: the reason
+    unmatched: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def compliance(self) -> float | None:
+        if not self.applied:
+            return None
+        return (len(self.applied) - len(self.violated)) / len(self.applied)
+
+    def to_wire(self) -> bytes:
+        return json.dumps([
+            self.index, self.status, self.source, self.line, self.record_id, self.station,
+            self.month, self.applied, self.violated, self.review, self.violations,
+            self.pending, self.problems, self.unmatched,
+        ], ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_wire(cls, data: bytes) -> RecordDigest:
+        (index, status, source, line, record_id, station, month, applied, violated, review,
+         violations, pending, problems, unmatched) = json.loads(data)
+        return cls(index, status, source, line, record_id, station, month, tuple(applied),
+                   tuple(violated), tuple(review), violations, pending, tuple(problems),
+                   tuple((c, v) for c, v in unmatched))
+
+    def not_checked_dict(self) -> dict[str, Any]:
+        """A rejected or failed record as a line of the --rejects file."""
+        out: dict[str, Any] = {"status": self.status, "source": self.source, "line": self.line,
+                               "record_id": self.record_id}
+        if self.status == REJECTED:
+            out["problems"] = list(self.problems)
+        else:
+            out["reason"] = "; ".join(self.problems)
+        return out
+
+
+def arrival_month(record: CustodyRecord) -> str | None:
+    arrivals = [event.at for event in record.events if event.type == "arrival"]
+    return min(arrivals).strftime("%Y-%m") if arrivals else None
+
+
+def checked_digest(index: int, source: str, line: int | None, record: CustodyRecord,
+                   result: RecordResult, unmatched: Sequence[tuple[str, str]] = ()
+                   ) -> RecordDigest:
+    violated = {f.rule for f in result.findings if f.status is Status.VIOLATED}
+    review = {f.rule for f in result.findings if f.status is Status.NEEDS_REVIEW}
+    # Rule order as the rulebook gives it (result.applied is in that order).
+    order = [rule for rule in result.applied]
+    order += sorted((violated | review) - set(order))
+    return RecordDigest(
+        index=index, status=CHECKED, source=source, line=line, record_id=result.record_id,
+        station=record.station, month=arrival_month(record), applied=result.applied,
+        violated=tuple(r for r in order if r in violated),
+        review=tuple(r for r in order if r in review),
+        violations=sum(1 for f in result.findings if f.status is Status.VIOLATED),
+        pending=sum(1 for f in result.findings if f.status is Status.PENDING),
+        unmatched=tuple(unmatched),
+    )
+
+
+# --------------------------------------------------------------------------- the summary
+
+@frozen
+class Tally:
+    applicable: int = 0
+    violations: int = 0
+    needs_review: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Violations per 100 records the rule applied to."""
+        return round(100 * self.violations / self.applicable, 1) if self.applicable else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"applicable": self.applicable, "violations": self.violations,
+                "rate_per_100": self.rate, "needs_review": self.needs_review}
+
+
+@frozen
+class RuleStats:
+    rule: str
+    title: str
+    severity: str
+    citations: tuple[str, ...]
+    total: Tally
+    by_station: tuple[tuple[str, Tally], ...]
+    by_month: tuple[tuple[str, Tally], ...]
+
+
+@frozen
+class GroupStats:
+    """A station or a month: its records and how they fared."""
+
+    name: str
+    records: int  # checked records
+    with_violations: int
+    mean_compliance: float | None
+
+
+@frozen
+class WorstRecord:
+    index: int
+    record_id: str | None
+    source: str
+    line: int | None
+    station: str | None
+    month: str | None
+    compliance: float
+    applied: int
+    violated: tuple[str, ...]
+    violations: int
+
+
+@frozen
+class Unmatched:
+    column: str
+    value: str
+    count: int
+
+
+@frozen
+class AuditSummary:
+    records_read: int
+    checked: int
+    rejected: int
+    failed: int
+    with_violations: int
+    with_needs_review: int
+    with_pending: int
+    rules: tuple[RuleStats, ...]
+    stations: tuple[GroupStats, ...]
+    months: tuple[GroupStats, ...]
+    compliance_buckets: tuple[int, ...]  # deciles 0-10%, ..., 90-100% (excl.), then 100%
+    no_applicable_rules: int
+    mean_compliance: float | None
+    worst: tuple[WorstRecord, ...]
+    unmatched: tuple[Unmatched, ...]
+    unmatched_other: int  # occurrences of unmatched values not listed
+    unused_columns: tuple[tuple[str, str], ...]  # (source, column) a profile does not read
+    ruleset_version: str
+    ruleset_digest: str
+    as_of: str | None
+    restarts: int = 0  # worker processes that died and were replaced
+
+    @property
+    def adds_up(self) -> bool:
+        return self.checked + self.rejected + self.failed == self.records_read
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records_read": self.records_read, "checked": self.checked,
+            "rejected": self.rejected, "failed": self.failed,
+            "records_with_violations": self.with_violations,
+            "records_with_needs_review": self.with_needs_review,
+            "records_with_pending": self.with_pending,
+            "ruleset": {"version": self.ruleset_version, "digest": self.ruleset_digest},
+            "as_of": self.as_of,
+            "rules": [{
+                "rule": r.rule, "title": r.title, "severity": r.severity,
+                "citations": list(r.citations), **r.total.to_dict(),
+                "by_station": {name: t.to_dict() for name, t in r.by_station},
+                "by_month": {name: t.to_dict() for name, t in r.by_month},
+            } for r in self.rules],
+            "stations": [_group_dict(g) for g in self.stations],
+            "months": [_group_dict(g) for g in self.months],
+            "compliance": {
+                "mean": self.mean_compliance,
+                "distribution": [
+                    {"from": b / BUCKETS, "to": (b + 1) / BUCKETS, "records": n}
+                    for b, n in enumerate(self.compliance_buckets[:BUCKETS])
+                ] + [{"from": 1.0, "to": 1.0, "records": self.compliance_buckets[BUCKETS]}],
+                "no_applicable_rules": self.no_applicable_rules,
+            },
+            "worst_records": [{
+                "record_id": w.record_id, "source": w.source, "line": w.line,
+                "station": w.station, "month": w.month, "compliance": round(w.compliance, 4),
+                "rules_applied": w.applied, "rules_violated": list(w.violated),
+                "violations": w.violations,
+            } for w in self.worst],
+            "mapping": {
+                "unmatched_values": [{"column": u.column, "value": u.value, "count": u.count}
+                                     for u in self.unmatched],
+                "unmatched_other": self.unmatched_other,
+                "unused_columns": [{"source": s, "column": c} for s, c in self.unused_columns],
+            },
+            "worker_restarts": self.restarts,
+        }
+
+
+def _group_dict(group: GroupStats) -> dict[str, Any]:
+    return {"name": group.name, "records": group.records,
+            "records_with_violations": group.with_violations,
+            "mean_compliance": group.mean_compliance}
+
+
+class _Group:
+    __slots__ = ("compliance_n", "compliance_sum", "records", "with_violations")
+
+    def __init__(self) -> None:
+        self.records = self.with_violations = self.compliance_n = 0
+        self.compliance_sum = 0.0
+
+    def add(self, digest: RecordDigest) -> None:
+        self.records += 1
+        self.with_violations += bool(digest.violated)
+        if digest.compliance is not None:
+            self.compliance_n += 1
+            self.compliance_sum += digest.compliance
+
+    def stats(self, name: str) -> GroupStats:
+        mean = round(self.compliance_sum / self.compliance_n, 4) if self.compliance_n else None
+        return GroupStats(name, self.records, self.with_violations, mean)
+
+
+class SummaryBuilder:
+    """Folds digests (in input order, so that float sums are the same for any --jobs)."""
+
+    def __init__(self, rulebook: Rulebook, as_of: str | None = None,
+                 unused_columns: Iterable[tuple[str, str]] = ()):
+        self.rulebook = rulebook
+        self.as_of = as_of
+        self.unused_columns = tuple(unused_columns)
+        self.status: Counter[str] = Counter()
+        self.with_violations = self.with_review = self.with_pending = 0
+        # [applicable, violations, needs_review] per rule, per (rule, station), (rule, month)
+        self.rule_total: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.rule_station: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.rule_month: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.stations: dict[str, _Group] = defaultdict(_Group)
+        self.months: dict[str, _Group] = defaultdict(_Group)
+        self.all = _Group()
+        self.buckets = [0] * (BUCKETS + 1)
+        self.no_applicable = 0
+        self.worst: list[tuple[tuple[float, int, int], RecordDigest]] = []
+        self.unmatched: Counter[tuple[str, str]] = Counter()
+        self.unmatched_other = 0
+
+    def add(self, digest: RecordDigest) -> None:
+        self.status[digest.status] += 1
+        for pair in digest.unmatched:
+            if pair in self.unmatched or len(self.unmatched) < UNMATCHED_KEPT:
+                self.unmatched[pair] += 1
+            else:
+                self.unmatched_other += 1
+        if digest.status != CHECKED:
+            return
+        station = digest.station or NO_STATION
+        month = digest.month or NO_MONTH
+        # Every finding comes from a rule that applied (findings_for), so applied covers all.
+        violated, review = set(digest.violated), set(digest.review)
+        for rule in digest.applied:
+            hit_v, hit_r = rule in violated, rule in review
+            for counts in (self.rule_total[rule], self.rule_station[rule, station],
+                           self.rule_month[rule, month]):
+                counts[0] += 1
+                counts[1] += hit_v
+                counts[2] += hit_r
+        self.with_violations += bool(digest.violated)
+        self.with_review += bool(digest.review)
+        self.with_pending += bool(digest.pending)
+        self.stations[station].add(digest)
+        self.months[month].add(digest)
+        self.all.add(digest)
+        compliance = digest.compliance
+        if compliance is None:
+            self.no_applicable += 1
+            return
+        satisfied = len(digest.applied) - len(digest.violated)
+        bucket = BUCKETS if satisfied == len(digest.applied) else \
+            satisfied * BUCKETS // len(digest.applied)
+        self.buckets[bucket] += 1
+        if digest.violated:
+            self.worst.append(((compliance, -digest.violations, digest.index), digest))
+            if len(self.worst) > 4 * WORST_KEPT:
+                self._trim_worst()
+
+    def _trim_worst(self) -> None:
+        self.worst.sort(key=lambda pair: pair[0])
+        del self.worst[WORST_KEPT:]
+
+    def build(self, restarts: int = 0) -> AuditSummary:
+        self._trim_worst()
+        stations = sorted(self.stations)
+        months = sorted(self.months)
+        known = [rule.id for rule in self.rulebook.rules]
+        extra = sorted(set(self.rule_total) - set(known))
+        rules = []
+        for rule_id in known + extra:
+            spec = next((r for r in self.rulebook.rules if r.id == rule_id), None)
+            rules.append(RuleStats(
+                rule=rule_id,
+                title=spec.title if spec else "",
+                severity=spec.severity.value if spec else "",
+                citations=spec.citations if spec else (),
+                total=Tally(*self.rule_total.get(rule_id, (0, 0, 0))),
+                by_station=_tallies(self.rule_station, rule_id, stations),
+                by_month=_tallies(self.rule_month, rule_id, months),
+            ))
+        unmatched = sorted(self.unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
+        return AuditSummary(
+            records_read=sum(self.status.values()),
+            checked=self.status[CHECKED], rejected=self.status[REJECTED],
+            failed=self.status[FAILED],
+            with_violations=self.with_violations, with_needs_review=self.with_review,
+            with_pending=self.with_pending,
+            rules=tuple(rules),
+            stations=tuple(self.stations[name].stats(name) for name in stations),
+            months=tuple(self.months[name].stats(name) for name in months),
+            compliance_buckets=tuple(self.buckets),
+            no_applicable_rules=self.no_applicable,
+            mean_compliance=self.all.stats("").mean_compliance,
+            worst=tuple(_worst(d) for _, d in self.worst),
+            unmatched=tuple(Unmatched(c, v, n) for (c, v), n in unmatched),
+            unmatched_other=self.unmatched_other,
+            unused_columns=self.unused_columns,
+            ruleset_version=self.rulebook.version,
+            ruleset_digest=self.rulebook.digest,
+            as_of=self.as_of,
+            restarts=restarts,
+        )
+
+
+def _tallies(table: Mapping[tuple[str, str], list[int]], rule: str, names: Sequence[str]
+             ) -> tuple[tuple[str, Tally], ...]:
+    return tuple((name, Tally(*table[rule, name])) for name in names if (rule, name) in table)
+
+
+def _worst(digest: RecordDigest) -> WorstRecord:
+    assert digest.compliance is not None
+    return WorstRecord(digest.index, digest.record_id, digest.source, digest.line,
+                       digest.station, digest.month, digest.compliance, len(digest.applied),
+                       digest.violated, digest.violations)

@@ -1,0 +1,140 @@
+"""One worker process of an audit.
+
+A worker builds its own Checker (durable-rules allows one engine per process and its C core
+can crash: research section 9), reads its own share of the input from the files themselves,
+and sends the parent one message per record, flushed at once: a compact digest and, if the
+report needs it, the record's rendered output. Nothing large crosses between processes.
+
+Because every record's message is sent before the next record starts, the parent knows, when
+a worker dies, exactly which record it died on (the first one it has no message for).
+
+Messages, each one `Connection.send_bytes` frame whose first byte says what it is:
+    H                         hello, once the Checker is built
+    R<digest>\n<output>       one record (digest: RecordDigest.to_wire)
+    D                         done: no more records in this share
+    F<text>                   fatal: the worker cannot check anything (e.g. engine refused rules)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from datetime import datetime
+from multiprocessing.connection import Connection
+
+from attrs import frozen
+
+from custody_rules.audit.profile import Profile
+from custody_rules.audit.sources import Item, Source, iter_items, load_item, record_id_hint
+from custody_rules.audit.summary import FAILED, REJECTED, RecordDigest, checked_digest
+from custody_rules.checker import Checker
+from custody_rules.errors import InputError
+from custody_rules.formatters import audit_html
+from custody_rules.formatters.json import result_to_dict
+from custody_rules.rulebook import Rulebook
+from custody_rules.validate import validate_record
+
+HELLO, RECORD, DONE, FATAL = b"H", b"R", b"D", b"F"
+WANT_JSON, WANT_HTML, WANT_NOTHING = "json", "html", ""
+# Test hook: a worker kills itself with SIGKILL before its (N+1)th record, as a C crash would.
+KILL_AFTER_ENV = "CUSTODY_RULES_TEST_KILL_AFTER"
+
+
+@frozen
+class WorkerTask:
+    """Everything a worker needs; nothing per record."""
+
+    sources: tuple[Source, ...]
+    profile: Profile | None
+    # Loaded once by the parent: a fork inherits it for free, spawn pickles it once per
+    # worker; either way every worker judges by the very rules the report describes.
+    rulebook: Rulebook
+    as_of: datetime | None
+    now: datetime
+    want: str
+    shard: int
+    shards: int
+    start: int = 0
+    fail_first: str | None = None  # the record at `start` killed the previous worker: why
+    fail_all: str | None = None  # do not check: report every remaining record failed, why
+
+
+def worker_main(task: WorkerTask, conn: Connection) -> None:
+    """The worker process's entry point."""
+    try:
+        _Worker(task, conn).run()
+    except (BrokenPipeError, EOFError):
+        pass  # the parent has gone; nothing left to tell it
+    finally:
+        conn.close()
+
+
+class _Worker:
+    def __init__(self, task: WorkerTask, conn: Connection):
+        self.task = task
+        self.conn = conn
+        self.checked_here = 0
+        kill_after = os.environ.get(KILL_AFTER_ENV)
+        self.kill_after = int(kill_after) if kill_after and kill_after.isdigit() else None
+
+    def run(self) -> None:
+        task = self.task
+        checker: Checker | None = None
+        profile = task.profile
+        try:
+            if task.fail_all is None:
+                checker = Checker(rulebook=task.rulebook)
+        except Exception as exc:  # whatever it is, no record can be checked
+            self.conn.send_bytes(FATAL + f"{type(exc).__name__}: {exc}".encode())
+            return
+        self.conn.send_bytes(HELLO)
+        for item in iter_items(task.sources, profile, task.shard, task.shards, task.start):
+            if task.fail_all is not None:
+                digest, output = self.failed(item, profile, task.fail_all), b""
+            elif task.fail_first is not None and item.index == task.start:
+                digest, output = self.failed(item, profile, task.fail_first), b""
+            else:
+                assert checker is not None
+                if self.kill_after is not None and self.checked_here >= self.kill_after:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                digest, output = self.check(item, profile, checker)
+                self.checked_here += 1
+            self.conn.send_bytes(RECORD + digest.to_wire() + b"\n" + output)
+        self.conn.send_bytes(DONE)
+
+    def failed(self, item: Item, profile: Profile | None, reason: str) -> RecordDigest:
+        return RecordDigest(item.index, FAILED, item.source, item.line,
+                            record_id_hint(item, profile), problems=(reason,))
+
+    def check(self, item: Item, profile: Profile | None, checker: Checker
+              ) -> tuple[RecordDigest, bytes]:
+        task = self.task
+        try:
+            loaded = load_item(item, profile)
+            validated = validate_record(loaded.raw, source=item.where)
+        except InputError as exc:
+            record_id = exc.record_id or record_id_hint(item, profile)
+            return RecordDigest(item.index, REJECTED, item.source, item.line, record_id,
+                                problems=tuple(exc.problems)), b""
+        record = validated.record
+        try:
+            result = checker.check(record, as_of=task.as_of, now=task.now,
+                                   warnings=validated.warnings)
+        except Exception as exc:  # an engine or rule failure fails this record only
+            return RecordDigest(item.index, FAILED, item.source, item.line, record.record_id,
+                                problems=(f"{type(exc).__name__}: {exc}",)), b""
+        digest = checked_digest(item.index, item.source, item.line, record, result,
+                                loaded.unmatched)
+        if task.want == WANT_JSON:
+            body = result_to_dict(result)
+            body["source"] = item.source
+            body["line"] = item.line
+            compliance = digest.compliance
+            body["compliance"] = round(compliance, 4) if compliance is not None else None
+            output = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        elif task.want == WANT_HTML and result.findings:
+            output = audit_html.record_section(result, digest).encode()
+        else:
+            output = b""
+        return digest, output

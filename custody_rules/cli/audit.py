@@ -1,0 +1,113 @@
+"""`custody-rules audit PATH...`: many records, for an auditor or an inspection."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+
+import click
+
+from custody_rules.audit.profile import ProfileError
+from custody_rules.audit.run import AuditRequest, ReportSink, prepare, run_audit
+from custody_rules.audit.runner import AuditAborted
+from custody_rules.audit.sources import SourceError
+from custody_rules.cli import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS
+from custody_rules.cli.options import EngineFailure, InputProblem, as_of_option, policy_option
+from custody_rules.errors import PolicyError, RuleFileError
+from custody_rules.formatters.audit_csv import CsvReport
+from custody_rules.formatters.audit_html import HtmlReport
+from custody_rules.formatters.audit_json import JsonReport
+from custody_rules.formatters.audit_text import TextReport, mapping_lines
+
+FORMATS: dict[str, type[TextReport] | type[JsonReport] | type[CsvReport] | type[HtmlReport]] = {
+    "text": TextReport, "json": JsonReport, "csv": CsvReport, "html": HtmlReport,
+}
+# Below this many records an audit takes a second or two: no progress bar.
+PROGRESS_FROM = 5000
+
+
+def _default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+@click.command("audit")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="text",
+              show_default=True, help="text: summary for a terminal; json: every record's "
+              "findings and the summary; csv: the rule table for a spreadsheet; html: a "
+              "self-contained report.")
+@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the report here instead of standard output.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=_default_jobs, show_default="CPUs",
+              help="Worker processes. The report is the same for any number.")
+@policy_option
+@as_of_option
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write each rejected or failed record here (JSON Lines).")
+@click.option("--profile", "profile_path", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=None,
+              help="Mapping profile (YAML) for reading CSV exports.")
+@click.option("--quiet", is_flag=True, help="No progress bar or mapping report on stderr.")
+def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jobs: int,
+            policy_path: Path | None, as_of: datetime | None, rejects: Path | None,
+            profile_path: Path | None, quiet: bool) -> None:
+    """Audit custody records: JSON Lines files (.jsonl, .jsonl.gz), record files (.json),
+    directories of them, or CSV exports read through a --profile.
+
+    Every record is checked, rejected (bad input) or failed (engine error), and the summary
+    counts each. Exit 0 if nothing is violated, 1 if anything is violated, rejected or failed,
+    2 if no record could be read (no input, or every item rejected).
+    """
+    request = AuditRequest(paths=paths, jobs=jobs, now=datetime.now(timezone.utc), as_of=as_of,
+                           policy_path=policy_path, profile_path=profile_path)
+    try:
+        prepared = prepare(request)
+    except (SourceError, ProfileError, PolicyError, RuleFileError) as exc:
+        raise InputProblem([str(exc)]) from None
+    err = click.get_text_stream("stderr")
+    show_progress = not quiet and _is_terminal(err)
+    total = prepared.count() if show_progress else 0
+    with contextlib.ExitStack() as stack:
+        out = _open(stack, output)
+        rejects_out = _open(stack, rejects) if rejects else None
+        sink: ReportSink = FORMATS[output_format](out)
+        bar = None
+        if show_progress and total >= PROGRESS_FROM:
+            bar = stack.enter_context(click.progressbar(
+                length=total, label="Auditing", file=err, show_pos=True, show_eta=True))
+        try:
+            summary = run_audit(prepared, sink, rejects_out, bar.update if bar else None)
+        except AuditAborted as exc:
+            raise EngineFailure(str(exc)) from None
+    if not quiet:
+        for line in mapping_lines(summary):
+            click.echo(line, err=True)
+    if summary.checked + summary.failed == 0:
+        # Nothing at all, or only input that is no record (every item rejected).
+        click.echo("audit: no record could be read" if summary.records_read else
+                   "audit: no records found in the input", err=True)
+        sys.exit(EXIT_INPUT)
+    if summary.with_violations or summary.rejected or summary.failed:
+        sys.exit(EXIT_VIOLATIONS)
+    sys.exit(EXIT_OK)
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    return stream.isatty()
+
+
+def _open(stack: contextlib.ExitStack, path: Path | None) -> IO[bytes]:
+    if path is None:
+        return click.get_binary_stream("stdout")
+    try:
+        return stack.enter_context(open(path, "wb"))
+    except OSError as exc:
+        raise InputProblem([f"{path}: cannot write: {exc.strerror or exc}"]) from None

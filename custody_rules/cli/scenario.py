@@ -1,0 +1,138 @@
+"""`custody-rules scenario list|show|play NAME`: the training scenarios.
+
+`play` walks a scenario's record event by event and shows, after each, what became due, what
+was met and what became violated. It prints the whole walk by default (for scripts and
+projectors); `--step` waits for a key between events when run at a terminal; `--format html`
+writes one self-contained page. Exit 0 when the walk ends with the scenario's expected findings
+(or it has none recorded), 1 when it does not, 2 when the scenario cannot be read.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from custody_rules.checker import Checker
+from custody_rules.cli import EXIT_OK, EXIT_VIOLATIONS
+from custody_rules.cli.options import EngineFailure, InputProblem, policy_option
+from custody_rules.errors import EngineError, PolicyError, RuleFileError
+from custody_rules.formatters import html as html_format
+from custody_rules.formatters import text as text_format
+from custody_rules.policy import load_policy
+from custody_rules.timeline import build_timeline
+from custody_rules.training import (
+    Scenario,
+    ScenarioError,
+    Step,
+    Walk,
+    differences,
+    find_scenario,
+    load_library,
+    steps,
+)
+
+_library_option = click.option(
+    "--library", "library", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None, help="A directory of scenarios instead of the shipped library.")
+
+
+def _colour() -> bool | None:
+    return sys.stdout.isatty() or None
+
+
+def _load(name: str, library: Path | None) -> Scenario:
+    try:
+        return find_scenario(name, library)
+    except ScenarioError as exc:
+        raise InputProblem(str(exc).splitlines()) from None
+
+
+@click.group("scenario")
+def command() -> None:
+    """Training scenarios from published cases and inspections: list, show, play."""
+
+
+@command.command("list")
+@_library_option
+def list_command(library: Path | None) -> None:
+    """List the scenarios: name and title."""
+    try:
+        scenarios = load_library(library)
+    except ScenarioError as exc:
+        raise InputProblem(str(exc).splitlines()) from None
+    click.echo(text_format.render_scenario_list(scenarios), nl=False)
+
+
+@command.command("show")
+@click.argument("name")
+@_library_option
+def show_command(name: str, library: Path | None) -> None:
+    """Show a scenario: its source, what it teaches, its events and its expected findings."""
+    scenario = _load(name, library)
+    last = max(event.at for event in scenario.record.events)
+    timeline = build_timeline(scenario.record, None, last)
+    click.echo(text_format.render_scenario_show(scenario, timeline), nl=False, color=_colour())
+
+
+@command.command("play")
+@click.argument("name")
+@click.option("--step", "step_by_step", is_flag=True,
+              help="Wait for a key after each event (only at a terminal).")
+@click.option("--format", "output_format", type=click.Choice(["text", "html"]), default="text",
+              show_default=True, help="Text at the terminal, or one self-contained HTML page.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@_library_option
+@policy_option
+def play_command(name: str, step_by_step: bool, output_format: str, output: Path | None,
+                 library: Path | None, policy_path: Path | None) -> None:
+    """Walk a scenario's record event by event: what became due, met or violated, and why.
+    Exit 0 when the walk ends with the scenario's expected findings, 1 when it does not, 2 when
+    the scenario cannot be read."""
+    scenario = _load(name, library)
+    try:
+        checker = Checker(policy=load_policy(policy_path))
+    except (PolicyError, RuleFileError) as exc:
+        raise InputProblem([str(exc)]) from None
+    try:
+        if output_format == "html":
+            walk = Walk(scenario.record.record_id, tuple(steps(checker, scenario.record)))
+            page = html_format.render_walk(walk, scenario)
+            if output is None:
+                click.echo(page, nl=False)
+            else:
+                output.write_text(page, encoding="utf-8")
+        else:
+            walk = _play_text(checker, scenario, step_by_step, output)
+    except EngineError as exc:
+        raise EngineFailure(str(exc)) from None
+    matches = scenario.expected is None or not differences(scenario.expected, walk.final.findings)
+    sys.exit(EXIT_OK if matches else EXIT_VIOLATIONS)
+
+
+def _play_text(checker: Checker, scenario: Scenario, step_by_step: bool,
+               output: Path | None) -> Walk:
+    written: list[str] = []
+
+    def say(text: str) -> None:
+        if output is None:
+            click.echo(text, nl=False, color=_colour())
+        else:
+            written.append(click.unstyle(text))
+
+    # Waiting makes sense only for a person at a terminal, never for a script or a file.
+    interactive = step_by_step and output is None and sys.stdin.isatty()
+    say(text_format.render_scenario_header(scenario) + "\n")
+    taken: list[Step] = []
+    for step in steps(checker, scenario.record):
+        taken.append(step)
+        say(text_format.render_step(step))
+        if interactive and not step.final:
+            click.pause(info=click.style("  (any key for the next event)", dim=True))
+    walk = Walk(scenario.record.record_id, tuple(taken))
+    say(text_format.render_walk_end(walk, scenario))
+    if output is not None:
+        output.write_text("".join(written), encoding="utf-8")
+    return walk

@@ -1,0 +1,513 @@
+"""`explain`: why one rule fired, did not fire, or did not apply to one record.
+
+The engine reports only what matched. To say why something did *not* match, this module reads
+the rule's own patterns back against the timeline's facts, with the facts the engine bound as
+the starting point: which trigger pattern found nothing (and the nearest facts that failed, on
+which condition), which event met an obligation, or why a deadline was never reached. It reuses
+the rule's prose (applies_when, each check's describe, remedy, exceptions) and states the policy
+thresholds and the deadlines it computed. It never decides a finding itself: the findings are
+the checker's, and where its reading of the patterns cannot account for the engine's answer it
+says so rather than guess.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import re
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+
+import attrs
+from attrs import frozen
+
+from custody_rules.engine import Hit
+from custody_rules.engine.compile import APPLIES
+from custody_rules.findings import Finding, RecordResult
+from custody_rules.narrative import clock_time, describe_event, words
+from custody_rules.record import EVENT_TYPES
+from custody_rules.rulebook import (
+    DEADLINE,
+    END_ALIAS,
+    TIME_FIELDS,
+    Check,
+    Condition,
+    Expr,
+    Pattern,
+    Rulebook,
+    RuleSpec,
+    Status,
+)
+from custody_rules.timeline import Fact, Timeline
+
+# Enough combinations to explain any real record; a runaway product is cut, never hung on.
+MAX_COMBINATIONS = 500
+# The nearest facts that failed a pattern, shown to say what the record has instead.
+MAX_NEAR_MISSES = 4
+
+
+class Verdict(str, enum.Enum):
+    FIRED = "fired"  # at least one violated or needs_review finding
+    PENDING = "pending"  # only obligations still falling due
+    MET = "met"  # the rule applied and every check was met
+    NOT_APPLICABLE = "not_applicable"  # the trigger found nothing in the record
+    NOT_IN_FORCE = "not_in_force"  # the rule did not exist on the day the child arrived
+
+
+class Outcome(str, enum.Enum):
+    VIOLATED = "violated"
+    PENDING = "pending"
+    NEEDS_REVIEW = "needs_review"
+    MET = "met"  # an event the check looks for is in the record
+    NOT_DUE = "not_due"  # the child left before the deadline, so nothing fell due
+    NOT_REACHED = "not_reached"  # the situation the check is about did not arise
+    UNEXPLAINED = "unexplained"  # the patterns do not account for the engine's answer
+
+
+@frozen
+class FactUse:
+    """A fact a rule bound or found, as a reader knows it."""
+
+    alias: str
+    type: str
+    event_ids: tuple[str, ...]
+    at: datetime
+    summary: str
+
+
+@frozen
+class CheckVerdict:
+    check: Check
+    outcome: Outcome
+    reason: str
+    deadline: datetime | None
+    deadline_rule: str | None  # the expression, e.g. "refused.at + 1h"
+    thresholds: tuple[str, ...]  # "certificate_within = 1h: <meaning>"
+    used: tuple[FactUse, ...]  # facts bound beyond the trigger (match patterns, end)
+    met_by: tuple[FactUse, ...]  # events that met the check's absences
+    would_satisfy: tuple[str, ...]  # the absences in words: any one of them meets the check
+    findings: tuple[Finding, ...]
+
+
+@frozen
+class TriggerInstance:
+    """One way the rule's trigger matched (e.g. one review deadline, one bail refusal)."""
+
+    used: tuple[FactUse, ...]
+    checks: tuple[CheckVerdict, ...]
+
+
+@frozen
+class Explanation:
+    rule: RuleSpec
+    record_id: str
+    as_of: datetime
+    still_held: bool
+    verdict: Verdict
+    summary: str
+    trigger: tuple[str, ...]  # the trigger's patterns in words
+    not_applicable: tuple[str, ...]  # why the trigger found nothing, with near misses
+    instances: tuple[TriggerInstance, ...]
+    findings: tuple[Finding, ...]
+    timeline: Timeline
+
+
+def explain(
+    rule_id: str, result: RecordResult, hits: Sequence[Hit], rulebook: Rulebook
+) -> Explanation:
+    """Explain one rule of `rulebook` for one judged record (`Checker.explain_hits`)."""
+    rule = rulebook.rule(rule_id)
+    timeline = result.timeline
+    reader = _Reader(timeline, rulebook)
+    mine = tuple(f for f in result.findings if f.rule == rule.id)
+    trigger_words = tuple(reader.pattern_words(p, {}, None) for p in rule.trigger)
+    base = Explanation(
+        rule=rule, record_id=result.record_id, as_of=result.as_of,
+        still_held=timeline.still_held, verdict=Verdict.NOT_APPLICABLE, summary="",
+        trigger=trigger_words, not_applicable=(), instances=(), findings=mine, timeline=timeline,
+    )
+    if rule.id not in result.in_force:
+        since = f" (in force from {rule.effective_from})" if rule.effective_from else ""
+        until = f" (in force until {rule.effective_to})" if rule.effective_to else ""
+        return attrs.evolve(
+            base, verdict=Verdict.NOT_IN_FORCE,
+            summary=f"{rule.id} was not in force on the day the child arrived{since}{until}; "
+                    "a record is judged by the rules in force then.",
+        )
+    mine_hits = [h for h in hits if h.engine_rule.rule_id == rule.id]
+    applied = [h for h in mine_hits if h.engine_rule.outcome == APPLIES]
+    if not applied:
+        return attrs.evolve(
+            base, verdict=Verdict.NOT_APPLICABLE,
+            summary=f"{rule.id} did not apply. It applies when: {rule.applies_when}",
+            not_applicable=tuple(reader.why_no_trigger(rule)),
+        )
+    instances = tuple(
+        reader.instance(rule, hit.bindings, [h for h in mine_hits if h.engine_rule.check >= 0
+                                             and _same_trigger(rule, h.bindings, hit.bindings)],
+                        mine)
+        for hit in _distinct_triggers(rule, applied)
+    )
+    statuses = {f.status for f in mine}
+    if statuses & {Status.VIOLATED, Status.NEEDS_REVIEW}:
+        verdict, summary = Verdict.FIRED, _fired_summary(rule, mine)
+    elif statuses:
+        verdict = Verdict.PENDING
+        due = "an obligation" if len(mine) == 1 else f"{len(mine)} obligations"
+        summary = f"{rule.id} applies and has {due} still falling due; nothing is violated yet."
+    else:
+        verdict = Verdict.MET
+        summary = f"{rule.id} applied and did not fire: every check was met or did not arise."
+    return attrs.evolve(base, verdict=verdict, summary=summary, instances=instances)
+
+
+def _fired_summary(rule: RuleSpec, findings: tuple[Finding, ...]) -> str:
+    counts = {s: sum(1 for f in findings if f.status is s) for s in Status}
+    parts = [f"{n} {s.value.replace('_', ' ')}" for s, n in counts.items() if n]
+    return f"{rule.id} fired: {', '.join(parts)}."
+
+
+def _trigger_key(rule: RuleSpec, bindings: Mapping[str, Fact]) -> tuple[Fact | None, ...]:
+    return tuple(bindings.get(p.alias) for p in rule.trigger)
+
+
+def _same_trigger(rule: RuleSpec, one: Mapping[str, Fact], other: Mapping[str, Fact]) -> bool:
+    return _trigger_key(rule, one) == _trigger_key(rule, other)
+
+
+def _distinct_triggers(rule: RuleSpec, applied: list[Hit]) -> list[Hit]:
+    seen: list[tuple[Fact | None, ...]] = []
+    out: list[Hit] = []
+    for hit in applied:
+        key = _trigger_key(rule, hit.bindings)
+        if key not in seen:
+            seen.append(key)
+            out.append(hit)
+    return sorted(out, key=lambda h: [f.at if f else 0 for f in _trigger_key(rule, h.bindings)])
+
+
+def _boolean_fields() -> frozenset[str]:
+    """Fields that hold 0/1 for no/yes, so that conditions on them read as words."""
+    names = {"juvenile", "charged", "refused", "in_detention", "aa_on_site", "open", "left",
+             "female", "looked_after", "violent_offence", "sexual_offence", "violent_or_sexual",
+             "indictable", "has_note"}
+    for cls in EVENT_TYPES.values():
+        hints = typing.get_type_hints(cls)
+        for attribute in attrs.fields(cls):
+            declared = hints[attribute.name]
+            if bool in typing.get_args(declared) or declared is bool:
+                names.add(attribute.name)
+    return frozenset(names)
+
+
+BOOLEAN_FIELDS = _boolean_fields()
+_TIME_WORDS = {"lt": "is before", "lte": "is at or before", "gt": "is after",
+               "gte": "is at or after", "eq": "is", "ne": "is not"}
+_NUMBER_WORDS = {"lt": "less than", "lte": "at most", "gt": "more than", "gte": "at least",
+                 "eq": "is", "ne": "is not"}
+
+
+class _Reader:
+    """Reads a rule's patterns against one timeline's facts."""
+
+    def __init__(self, timeline: Timeline, rulebook: Rulebook):
+        self.timeline = timeline
+        self.rulebook = rulebook
+        self.facts = timeline.facts
+        self.end = next(f for f in timeline.facts if f.type == END_ALIAS)
+
+    # ------------------------------------------------------------------ evaluation
+
+    def value(self, value: object, bindings: Mapping[str, Fact],
+              deadline: int | None) -> int | str | tuple[int | str, ...] | None:
+        if isinstance(value, tuple):
+            return value
+        if not isinstance(value, Expr):
+            return value if isinstance(value, int | str) else None
+        if value.alias is None:
+            return value.offset
+        if value.alias == DEADLINE:
+            return None if deadline is None else deadline + value.offset
+        fact = bindings.get(value.alias)
+        base = _field(fact, value.field or "at") if fact is not None else None
+        return base + value.offset if isinstance(base, int) else None
+
+    def holds(self, condition: Condition, fact: Fact, bindings: Mapping[str, Fact],
+              deadline: int | None) -> bool:
+        actual = _field(fact, condition.field)
+        if actual is None:
+            return False  # the engine never matches a field the fact does not carry
+        op = condition.op
+        if op == "matches":
+            return re.fullmatch(str(condition.value), str(actual), re.IGNORECASE | re.DOTALL) \
+                is not None
+        wanted = self.value(condition.value, bindings, deadline)
+        if wanted is None:
+            return False
+        if op == "in":
+            return isinstance(wanted, tuple) and actual in wanted
+        if op == "not_in":
+            return isinstance(wanted, tuple) and actual not in wanted
+        if isinstance(wanted, tuple):
+            return False
+        if op == "eq":
+            return bool(actual == wanted)
+        if op == "ne":
+            return bool(actual != wanted)
+        if isinstance(actual, int) != isinstance(wanted, int):
+            return False
+        comparisons = {"lt": actual < wanted, "lte": actual <= wanted,  # type: ignore[operator]
+                       "gt": actual > wanted, "gte": actual >= wanted}  # type: ignore[operator]
+        return bool(comparisons[op])
+
+    def candidates(self, pattern: Pattern, bindings: Mapping[str, Fact],
+                   deadline: int | None) -> list[Fact]:
+        return [fact for fact in self.facts if fact.type == pattern.type and all(
+            self.holds(c, fact, bindings, deadline) for c in pattern.conditions)]
+
+    def combinations(self, patterns: Sequence[Pattern], bindings: Mapping[str, Fact],
+                     deadline: int | None = None) -> Iterator[dict[str, Fact]]:
+        """Every way the patterns match in order, each joined to those before it."""
+        def walk(index: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
+            if index == len(patterns):
+                yield dict(bound)
+                return
+            pattern = patterns[index]
+            for fact in self.candidates(pattern, bound, deadline):
+                yield from walk(index + 1, {**bound, pattern.alias: fact})
+        return itertools.islice(walk(0, dict(bindings)), MAX_COMBINATIONS)
+
+    # ------------------------------------------------------------------ words
+
+    def time(self, epoch_seconds: int) -> str:
+        return clock_time(datetime.fromtimestamp(epoch_seconds, tz=timezone.utc), self.timeline)
+
+    def value_words(self, condition: Condition, bindings: Mapping[str, Fact],
+                    deadline: int | None) -> str:
+        value = condition.value
+        if isinstance(value, tuple):
+            return " or ".join(_literal_words(condition.field, v) for v in value)
+        if isinstance(value, Expr):
+            computed = self.value(value, bindings, deadline)
+            expression = "the deadline" if value.alias == DEADLINE else value.describe()
+            if value.alias == DEADLINE and value.offset:
+                expression = f"the deadline {value.describe().removeprefix('deadline.at ')}"
+            if isinstance(computed, int) and _is_time(condition.field, value):
+                return f"{self.time(computed)} ({expression})"
+            if computed is not None:
+                return f"{computed} ({expression})"
+            return expression
+        return _literal_words(condition.field, value)
+
+    def condition_words(self, condition: Condition, bindings: Mapping[str, Fact],
+                        deadline: int | None) -> str:
+        field, op = condition.field, condition.op
+        value = self.value_words(condition, bindings, deadline)
+        if op == "matches":
+            return f"{words(field)} matches /{condition.value}/"
+        if op == "in":
+            return f"{words(field)} is {value}"
+        if op == "not_in":
+            return f"{words(field)} is not {value}"
+        if _is_time(field, condition.value):
+            name = "time" if field == "at" else words(field)
+            return f"{name} {_TIME_WORDS[op]} {value}"
+        if field in BOOLEAN_FIELDS and op in ("eq", "ne") and not isinstance(
+                condition.value, Expr):
+            positive = (condition.value == 1) == (op == "eq")
+            return f"{words(field)}: {'yes' if positive else 'no'}"
+        if op in ("eq", "ne") and isinstance(condition.value, str):
+            return f"{words(field)} {'is' if op == 'eq' else 'is not'} {value}"
+        return f"{words(field)} {_NUMBER_WORDS[op]} {value}"
+
+    def pattern_words(self, pattern: Pattern, bindings: Mapping[str, Fact],
+                      deadline: int | None) -> str:
+        conditions = [self.condition_words(c, bindings, deadline) for c in pattern.conditions]
+        head = f"a {words(pattern.type)}"
+        return f"{head} where {'; '.join(conditions)}" if conditions else head
+
+    def use(self, alias: str, fact: Fact) -> FactUse:
+        at = datetime.fromtimestamp(fact.at, tz=timezone.utc)
+        return FactUse(alias, fact.type, fact.event_ids, at, self.fact_summary(fact))
+
+    def fact_summary(self, fact: Fact) -> str:
+        if not fact.derived:
+            event = self.timeline.event(fact.event_ids[0]) if fact.event_ids else None
+            return describe_event(event, self.timeline) if event else words(fact.type)
+        fields = fact.fields
+        if fact.type == "review_due":
+            return (f"review {fields['k']} due by {self.time(fact.at)} (counted from "
+                    f"{self.time(int(fields['counted_from_at']))})")
+        if fact.type == "detention_clock":
+            return (f"PACE clock: relevant time {self.time(fact.at)}, limit "
+                    f"{self.time(int(fields['limit_at']))} ({fields['limit_hours']} hours)")
+        if fact.type == "child":
+            juvenile = "an arrested juvenile" if fields.get("juvenile") else "not a juvenile"
+            return f"the child: aged {fields.get('age')} on arrival, {juvenile}"
+        if fact.type == END_ALIAS:
+            if fields.get("open"):
+                return f"still held at {self.time(fact.at)} (the time judged)"
+            left_by = str(fields.get("left_by", "none"))
+            how = f" by {words(left_by)}" if left_by != "none" else " (record closed)"
+            return f"left police detention{how} at {self.time(fact.at)}"
+        return words(fact.type)
+
+    # ------------------------------------------------------------------ not applicable
+
+    def why_no_trigger(self, rule: RuleSpec) -> Iterator[str]:
+        """Which trigger pattern found nothing, and the nearest facts, failing on what."""
+        bound: list[dict[str, Fact]] = [{}]
+        for pattern in rule.trigger:
+            found = [combo for b in bound for combo in self.combinations([pattern], b)]
+            if not found:
+                yield f"The record has no {self.pattern_words(pattern, bound[0], None)[2:]}."
+                yield from self.near_misses(pattern, bound[0], None)
+                return
+            bound = found
+        # Every pattern matched somewhere but the engine did not apply the rule: say so.
+        yield ("The trigger's patterns each match, yet the engine did not apply the rule; "
+               "this explanation cannot account for that.")
+
+    def near_misses(self, pattern: Pattern, bindings: Mapping[str, Fact],
+                    deadline: int | None) -> Iterator[str]:
+        same_type = [f for f in self.facts if f.type == pattern.type]
+        if not same_type:
+            yield f"  No {words(pattern.type)} at all in the record."
+            return
+        for fact in same_type[:MAX_NEAR_MISSES]:
+            failed = [self.condition_words(c, bindings, deadline) for c in pattern.conditions
+                      if not self.holds(c, fact, bindings, deadline)]
+            ids = ", ".join(fact.event_ids)
+            label = f"{ids} at {self.time(fact.at)}" if ids else self.time(fact.at)
+            yield (f"  {label}: {self.fact_summary(fact)}; fails: " + "; ".join(failed))
+        if len(same_type) > MAX_NEAR_MISSES:
+            yield f"  ... and {len(same_type) - MAX_NEAR_MISSES} more {words(pattern.type)}."
+
+    # ------------------------------------------------------------------ one trigger match
+
+    def instance(self, rule: RuleSpec, trigger: Mapping[str, Fact], hits: list[Hit],
+                 findings: tuple[Finding, ...]) -> TriggerInstance:
+        trigger_bound = {p.alias: trigger[p.alias] for p in rule.trigger if p.alias in trigger}
+        used = tuple(self.use(alias, fact) for alias, fact in trigger_bound.items())
+        verdicts = tuple(
+            self.check_verdict(rule, index, check, trigger_bound,
+                               [h for h in hits if h.engine_rule.check == index], findings)
+            for index, check in enumerate(rule.checks)
+        )
+        return TriggerInstance(used, verdicts)
+
+    def check_verdict(self, rule: RuleSpec, index: int, check: Check,
+                      trigger: Mapping[str, Fact], hits: list[Hit],
+                      findings: tuple[Finding, ...]) -> CheckVerdict:
+        thresholds = tuple(
+            f"{self.rulebook.policy[name].describe()}: {self.rulebook.policy[name].meaning}"
+            for name in check.thresholds)
+        deadline_rule = check.deadline.describe() if check.deadline else None
+        common = CheckVerdict(
+            check=check, outcome=Outcome.UNEXPLAINED, reason="", deadline=None,
+            deadline_rule=deadline_rule, thresholds=thresholds, used=(), met_by=(),
+            would_satisfy=(), findings=(),
+        )
+        if hits:
+            return self.fired(check, trigger, hits, findings, common)
+        combos = list(self.combinations(check.match, trigger))
+        if not combos:
+            missing = next((p for p in check.match
+                            if not any(True for _ in self.combinations([p], trigger))),
+                           check.match[0] if check.match else None)
+            reason = "The situation this check is about did not arise"
+            if missing is not None:
+                reason += f": the record has no {self.pattern_words(missing, trigger, None)[2:]}"
+            deadline = self.deadline(check, trigger)
+            due = datetime.fromtimestamp(deadline, tz=timezone.utc) if deadline else None
+            return attrs.evolve(common, outcome=Outcome.NOT_REACHED, reason=reason + ".",
+                                deadline=due)
+        # Explain the first way the check could have been reached; the others read alike.
+        bindings = {**combos[0], END_ALIAS: self.end}
+        deadline = self.deadline(check, bindings)
+        used = tuple(self.use(a, f) for a, f in bindings.items() if a not in trigger)
+        would = tuple(self.pattern_words(p, bindings, deadline) for p in check.absent)
+        due = datetime.fromtimestamp(deadline, tz=timezone.utc) if deadline is not None else None
+        shared = attrs.evolve(common, deadline=due, used=used, would_satisfy=would)
+        failed_end = [c for c in check.end if not self.holds(c, self.end, bindings, deadline)]
+        if failed_end:
+            wanted = "; ".join(self.condition_words(c, bindings, deadline) for c in failed_end)
+            return attrs.evolve(
+                shared, outcome=Outcome.NOT_REACHED,
+                reason=f"Not reached: the check needs the end of the record to have {wanted}, "
+                       f"and the child {self.fact_summary(self.end)}.")
+        if deadline is not None and self.end.at <= deadline and not self.end.fields.get("open"):
+            return attrs.evolve(
+                shared, outcome=Outcome.NOT_DUE,
+                reason=f"Nothing fell due: the deadline was {self.time(deadline)} and the child "
+                       f"{self.fact_summary(self.end)}.")
+        met = [(p, f) for p in check.absent for f in self.candidates(p, bindings, deadline)]
+        if met:
+            met_by = tuple(self.use(p.alias, f) for p, f in met)
+            first = met_by[0]
+            ids = ", ".join(first.event_ids)
+            return attrs.evolve(
+                shared, outcome=Outcome.MET, met_by=met_by,
+                reason=f"Met: the record has {ids} at {clock_time(first.at, self.timeline)}, "
+                       f"{first.summary} ({self.pattern_words(met[0][0], bindings, deadline)}).")
+        return attrs.evolve(
+            shared, outcome=Outcome.UNEXPLAINED,
+            reason="The engine did not fire this check, and reading its patterns back does not "
+                   "show why; treat the answer with care and report it.")
+
+    def fired(self, check: Check, trigger: Mapping[str, Fact], hits: list[Hit],
+              findings: tuple[Finding, ...], common: CheckVerdict) -> CheckVerdict:
+        hit = hits[0]
+        outcome = Outcome(hit.engine_rule.outcome)
+        deadline = self.deadline(check, hit.bindings)
+        # Every fact any of the check's activations bound, once, in time order.
+        bound = {(a, f.type, f.at, f.event_ids): (a, f) for h in hits
+                 for a, f in h.bindings.items() if a not in trigger}
+        used = tuple(self.use(a, f) for a, f in sorted(bound.values(), key=lambda b: b[1].at))
+        events = {e for h in hits for f in h.bindings.values() for e in f.event_ids}
+        mine = tuple(f for f in findings if f.check == check.name and set(f.events) <= events)
+        would = tuple(self.pattern_words(p, hit.bindings, deadline) for p in check.absent)
+        due = datetime.fromtimestamp(deadline, tz=timezone.utc) if deadline is not None else None
+        end = hit.bindings.get(END_ALIAS, self.end)
+        if outcome is Outcome.PENDING and deadline is not None:
+            reason = (f"Falling due by {self.time(deadline)}: the child is still held and nothing "
+                      "that would meet it is in the record yet.")
+        else:
+            state = outcome.value.replace("_", " ").capitalize()
+            reason = f"{state}: the record matches this check"
+            if deadline is not None:
+                where = (f"still held at {self.time(end.at)}" if end.fields.get("open")
+                         else f"in police detention until {self.time(end.at)}")
+                reason += f"; the deadline {self.time(deadline)} passed with the child {where}"
+            if check.absent:
+                reason += "; none of the events that would meet it is in the record"
+            reason += "."
+        return attrs.evolve(common, outcome=outcome, reason=reason, deadline=due, used=used,
+                            would_satisfy=would, findings=mine)
+
+    def deadline(self, check: Check, bindings: Mapping[str, Fact]) -> int | None:
+        if check.deadline is None:
+            return None
+        value = self.value(check.deadline, bindings, None)
+        return value if isinstance(value, int) else None
+
+
+def _field(fact: Fact, name: str) -> int | str | None:
+    if name == "at":
+        return fact.at
+    return fact.fields.get(name)
+
+
+def _is_time(field: str, value: object) -> bool:
+    if field in TIME_FIELDS:
+        return True
+    return isinstance(value, Expr) and (value.field in TIME_FIELDS or value.alias == DEADLINE)
+
+
+def _literal_words(field: str, value: object) -> str:
+    if field in BOOLEAN_FIELDS and value in (0, 1):
+        return "yes" if value == 1 else "no"
+    if value == "none":
+        return "not recorded"
+    return words(str(value))

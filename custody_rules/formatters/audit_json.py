@@ -1,0 +1,55 @@
+"""`audit --format json`: one JSON document, written as the records arrive.
+
+    {"records": [ <findings JSON of each checked record, one per line, input order> ],
+     "not_checked": [ <each rejected or failed record, as in the --rejects file> ],
+     "summary": { ... AuditSummary.to_dict() ... }}
+
+Each record object is `formatters.json.result_to_dict` (shared/spec/record-format.md) plus
+`source`, `line` and `compliance`. Records are streamed; rejected and failed ones wait in a
+temporary file until the records are done, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from typing import IO
+
+from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest
+
+
+class JsonReport:
+    want = "json"  # workers render each record's findings JSON (audit.worker.WANT_JSON)
+
+    def __init__(self, out: IO[bytes]):
+        self.out = out
+        self.records = 0
+        self.not_checked = 0
+        # Lives as long as the report; finish() closes it.
+        self.spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        out.write(b'{"records": [')
+
+    def record(self, digest: RecordDigest, output: bytes) -> None:
+        if digest.status == CHECKED:
+            self.out.write(b"\n" if not self.records else b",\n")
+            self.out.write(output)
+            self.records += 1
+        else:
+            self.spool.write(b"\n" if not self.not_checked else b",\n")
+            self.spool.write(_dumps(digest.not_checked_dict()))
+            self.not_checked += 1
+
+    def finish(self, summary: AuditSummary) -> None:
+        self.out.write(b"\n],\n" if self.records else b"],\n")
+        self.out.write(b'"not_checked": [')
+        self.spool.seek(0)
+        shutil.copyfileobj(self.spool, self.out)
+        self.spool.close()
+        self.out.write(b"\n],\n" if self.not_checked else b"],\n")
+        self.out.write(b'"summary": ' + json.dumps(summary.to_dict(), ensure_ascii=False,
+                                                   indent=1).encode() + b"}\n")
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,134 @@
+"""`audit --format text`: the audit summary for a person at a terminal.
+
+Headline counts, the rule table, rates by station and by month, the spread of compliance,
+the worst records and the mapping report. Per-record findings are in the JSON and HTML
+reports; this one fits a screen or two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+from custody_rules.audit.summary import BUCKETS, AuditSummary, GroupStats, RecordDigest, Tally
+
+MATRIX_COLUMNS = 8
+BAR_WIDTH = 40
+TITLE_WIDTH = 56
+
+
+class TextReport:
+    want = ""  # the summary needs nothing rendered per record
+
+    def __init__(self, out: IO[bytes]):
+        self.out = out
+
+    def record(self, digest: RecordDigest, output: bytes) -> None:
+        pass
+
+    def finish(self, summary: AuditSummary) -> None:
+        self.out.write(render(summary).encode())
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if r else cell.ljust(w)
+                 for cell, w, r in zip(row, widths, right, strict=True)]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def render(summary: AuditSummary) -> str:
+    s = summary
+    lines = [
+        f"Audit of {s.records_read:,} records (ruleset {s.ruleset_version}, "
+        f"{s.ruleset_digest}){f', as of {s.as_of}' if s.as_of else ''}",
+        f"  checked {s.checked:,}   rejected {s.rejected:,}   failed {s.failed:,}",
+    ]
+    if s.checked:
+        lines.append(f"  records with violations {s.with_violations:,} "
+                     f"({100 * s.with_violations / s.checked:.1f}% of checked); needing review "
+                     f"{s.with_needs_review:,}; with obligations pending {s.with_pending:,}")
+        lines.append(f"  mean compliance {_pct(s.mean_compliance)} (share of the rules that "
+                     "applied to a record that it met)")
+    if s.restarts:
+        lines.append(f"  worker processes that died and were replaced: {s.restarts}")
+    if s.rejected or s.failed:
+        lines.append("  rejected and failed records are listed by --rejects FILE")
+    lines += ["", "Rules: records the rule applied to, violated, violations per 100, "
+                  "needing review"]
+    rows = [["rule", "severity", "applied", "violated", "rate", "review", "title"]]
+    for rule in s.rules:
+        t = rule.total
+        title = rule.title
+        if len(title) > TITLE_WIDTH:
+            title = title[:TITLE_WIDTH - 3] + "..."
+        rows.append([rule.rule, rule.severity, f"{t.applicable:,}", f"{t.violations:,}",
+                     _rate(t.rate), f"{t.needs_review:,}", title])
+    lines += _table(rows, [False, False, True, True, True, True, False])
+    for heading, groups, attr in (("station", s.stations, "by_station"),
+                                  ("month", s.months, "by_month")):
+        lines += ["", f"By {heading}"]
+        lines += _groups(heading, groups)
+        names = [g.name for g in groups]
+        lines += ["", f"Violations per 100 applicable records, by {heading}"]
+        for start in range(0, len(names), MATRIX_COLUMNS):
+            chunk = names[start:start + MATRIX_COLUMNS]
+            matrix = [["rule", *chunk]]
+            for rule in s.rules:
+                tallies: dict[str, Tally] = dict(getattr(rule, attr))
+                matrix.append([rule.rule, *(_rate(tallies[n].rate) if n in tallies else "-"
+                                            for n in chunk)])
+            lines += _table(matrix, [False, *([True] * len(chunk))])
+    lines += ["", "Compliance of checked records (share of applicable rules met)"]
+    total = max(1, max(s.compliance_buckets, default=0))
+    labels = [f"{10 * b:>3}-{10 * (b + 1)}%" for b in range(BUCKETS)] + ["   100%"]
+    for label, count in reversed(list(zip(labels, s.compliance_buckets, strict=True))):
+        bar = "#" * round(BAR_WIDTH * count / total)
+        lines.append(f"  {label:>9}  {count:>8,}  {bar}")
+    lines.append(f"  no rule applied: {s.no_applicable_rules:,}")
+    if s.worst:
+        lines += ["", "Worst records (lowest compliance, then most violations)"]
+        rows = [["record", "station", "month", "compliance", "violated rules", "where"]]
+        for w in s.worst:
+            where = f"{w.source}:{w.line}" if w.line is not None else w.source
+            rows.append([w.record_id or "?", w.station or "-", w.month or "-",
+                         _pct(w.compliance), " ".join(w.violated), where])
+        lines += _table(rows, [False, False, False, True, False, False])
+    lines += mapping_lines(s)
+    return "\n".join(lines) + "\n"
+
+
+def _groups(heading: str, groups: Sequence[GroupStats]) -> list[str]:
+    rows = [[heading, "records", "with violations", "mean compliance"]]
+    for g in groups:
+        rows.append([g.name, f"{g.records:,}", f"{g.with_violations:,}", _pct(g.mean_compliance)])
+    return _table(rows, [False, True, True, True])
+
+
+def mapping_lines(summary: AuditSummary) -> list[str]:
+    """The mapping report: source values and columns a profile did not translate."""
+    if not (summary.unmatched or summary.unused_columns):
+        return []
+    lines = ["", "Mapping report: source values that matched nothing in the profile",
+             "  (an entry of an unknown type is left out; another unknown value leaves its "
+             "field empty)"]
+    for u in summary.unmatched:
+        lines.append(f"  {u.column}: {u.value!r} x {u.count:,}")
+    if summary.unmatched_other:
+        lines.append(f"  ... and {summary.unmatched_other:,} more occurrences of other values")
+    if summary.unused_columns:
+        lines.append("  Columns the profile does not read:")
+        for source, column in summary.unused_columns:
+            lines.append(f"    {source}: {column}")
+    return lines

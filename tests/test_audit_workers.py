@@ -1,0 +1,45 @@
+"""Worker processes: a worker that dies loses nothing, and many workers change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.audit_data import AS_OF, records, run_cli, write_jsonl
+
+
+def test_a_killed_worker_fails_the_record_it_was_on_and_the_rest_is_audited(
+        tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "r.jsonl", records(14, seed=5))
+    rejects = tmp_path / "rejects.jsonl"
+    report = tmp_path / "report.json"
+    # Each worker process kills itself with SIGKILL before its 4th record; its replacement
+    # takes over after the record it died on.
+    done = run_cli(["audit", str(source), "--jobs", "2", "--format", "json", "--as-of", AS_OF,
+                    "--output", str(report), "--rejects", str(rejects), "--quiet"],
+                   env={"CUSTODY_RULES_TEST_KILL_AFTER": "3"})
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(report.read_text())["summary"]
+    # Worker 0 has items 0, 2, 4, ...: it checks 0, 2, 4 and dies on 6; its replacement
+    # checks 8, 10, 12. Worker 1 likewise dies on 7.
+    assert (summary["records_read"], summary["checked"], summary["failed"]) == (14, 12, 2)
+    assert summary["worker_restarts"] == 2
+    failed = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert [(f["line"], f["record_id"]) for f in failed] == [(7, "GEN-5-000006"),
+                                                             (8, "GEN-5-000007")]
+    assert all(f["status"] == "failed" and "SIGKILL" in f["reason"] for f in failed)
+    checked = [r["record_id"] for r in json.loads(report.read_text())["records"]]
+    assert checked == [f"GEN-5-{n:06d}" for n in range(14) if n not in (6, 7)]
+
+
+def test_the_report_does_not_depend_on_the_number_of_processes(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "r.jsonl", records(30, seed=8))
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.json"
+        done = run_cli(["audit", str(source), "--jobs", jobs, "--format", "json",
+                        "--as-of", AS_OF, "--output", str(out)])
+        assert done.returncode == 1, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])["records"]) == 30

@@ -1,0 +1,107 @@
+"""`custody-rules explain RECORD RULE-ID`: a rule that fired, one that did not, one that did not
+apply, and one not in force."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from custody_rules.checker import Checker
+from custody_rules.explain import Outcome, Verdict, explain
+from custody_rules.validate import validate_record
+from tests.conftest import ROOT
+from tests.helpers import invoke
+
+EXAMPLES = ROOT / "examples"
+LIVE = str(EXAMPLES / "live.json")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_fired_names_the_events_the_deadline_the_policy_and_the_remedy() -> None:
+    out = invoke(["explain", LIVE, "PC-02", "--as-of", "2024-06-12T20:00:00+01:00"],
+                 exit_code=0).stdout
+    flat = _flat(out)
+    assert "Verdict: fired" in out
+    assert "refused l12 18:10 bail refused (further offence) by PS 2210" in flat
+    assert "Check kept_without_certificate [violated]" in out
+    assert "Deadline: 19:10 (refused.at + 1h)" in out
+    assert "Policy: certificate_within = 1h" in out
+    assert "the deadline 19:10 passed with the child still held at 20:00" in flat
+    assert "Would be met by any one of: - a detention certificate where time is at or before " \
+           "19:10 (the deadline)" in flat
+    assert "Remedy: " in out
+
+
+def test_the_same_rule_an_hour_earlier_is_only_falling_due() -> None:
+    out = invoke(["explain", LIVE, "PC-02", "--as-of", "2024-06-12T19:00:00+01:00"],
+                 exit_code=0).stdout
+    assert "Verdict: pending" in out
+    assert "Check kept_without_certificate [pending]" in out
+    assert "Falling due by 19:10" in out
+
+
+def test_not_fired_says_which_event_met_the_obligation() -> None:
+    out = invoke(["explain", str(EXAMPLES / "compliant.json"), "RV-01"], exit_code=0).stdout
+    flat = _flat(out)
+    assert "Verdict: met" in out
+    assert "Check first_review_missed [met]" in out
+    # The first review at 19:20 met the 19:40 deadline (detention authorised 13:40 + 6h).
+    assert "Met: the record has c11 at 19:20, review 1 in person by Insp 45" in flat
+    assert "Deadline: 19:40 (due.at)" in out
+
+
+def test_not_applicable_shows_the_trigger_and_the_nearest_miss() -> None:
+    out = invoke(["explain", str(EXAMPLES / "compliant.json"), "PC-02"], exit_code=0).stdout
+    flat = _flat(out)
+    assert "Verdict: not applicable" in out
+    assert "The record has no bail decision where outcome is refused" in flat
+    assert "c13 at 22:00: bailed by PS 310; fails: outcome is refused" in flat
+
+
+def test_json_answers_the_same(tmp_path: Path) -> None:
+    out = invoke(["explain", LIVE, "RV-01", "--as-of", "2024-06-12T19:00:00+01:00",
+                  "--format", "json"], exit_code=0).stdout
+    data = json.loads(out)
+    assert data["rule"] == "RV-01" and data["verdict"] == "pending"
+    check = next(c for i in data["instances"] for c in i["checks"]
+                 if c["check"] == "first_review_missed")
+    assert check["outcome"] == "pending"
+    assert check["deadline"] == "2024-06-12T20:10:00+01:00"
+    assert check["findings"] and "in 1h10m" in check["findings"][0]
+
+
+def test_unknown_rule_exits_2() -> None:
+    result = invoke(["explain", LIVE, "XX-99"], exit_code=2)
+    assert "unknown rule 'XX-99'" in result.stderr
+
+
+def test_rule_not_in_force_on_the_arrival_date(tmp_path: Path) -> None:
+    rules = tmp_path / "rules" / "reviews"
+    rules.mkdir(parents=True)
+    text = (ROOT / "rules" / "reviews" / "RV-01.yaml").read_text()
+    later = "party: review officer\neffective_from: 2030-01-01\n"
+    rules.joinpath("RV-01.yaml").write_text(text.replace("party: review officer\n", later, 1))
+    checker = Checker(rules_dir=tmp_path / "rules")
+    record = validate_record(json.loads((EXAMPLES / "compliant.json").read_text())).record
+    result, hits = checker.explain_hits(record)
+    explanation = explain("RV-01", result, hits, checker.rulebook)
+    assert explanation.verdict is Verdict.NOT_IN_FORCE
+    assert "in force from 2030-01-01" in explanation.summary
+
+
+def test_every_check_of_a_fired_rule_has_an_outcome(checker: Checker) -> None:
+    record = validate_record(json.loads((EXAMPLES / "cambridgeshire.json").read_text())).record
+    result, hits = checker.explain_hits(record)
+    explanation = explain("RV-05", result, hits, checker.rulebook)
+    assert explanation.verdict is Verdict.FIRED
+    outcomes = {v.check.name: v.outcome for i in explanation.instances for v in i.checks}
+    assert outcomes["remote_review_after_charge"] is Outcome.VIOLATED
+    assert outcomes["telephone_review_reason_not_recorded"] is Outcome.NEEDS_REVIEW
+    used = {e for i in explanation.instances for v in i.checks for u in v.used
+            for e in u.event_ids}
+    assert {"e11", "e12", "e16"} <= used  # the two telephone reviews and the charge
+    assert all(v.outcome is not Outcome.UNEXPLAINED for i in explanation.instances
+               for v in i.checks)

@@ -1,0 +1,214 @@
+"""Rules cannot run code: a rule file names only the engine's operators and the project's facts.
+
+YAML is read by a SafeLoader subclass (no tags, no aliases), the rulebook refuses anything
+outside the condition language and the fact vocabulary with the file and the line, and the
+compiler's last check (`_refuse_unsafe`) refuses every engine shape the research found unsafe,
+whatever produced it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from custody_rules.engine.compile import _refuse_unsafe, compile_rulebook
+from custody_rules.errors import RuleFileError
+from custody_rules.policy import default_policy
+from custody_rules.rulebook import RuleSpec, load_rulebook, parse_rule_file
+
+BASE = """\
+id: XX-01
+title: Test rule
+severity: code
+confidence: high
+party: review officer
+citations: [test]
+obligation: x
+applies_when: x
+rationale: x
+remedy: x
+trigger:
+  detained: {type: detention_authorised}
+checks:
+  - name: no_review
+    status: violated
+    describe: x
+    match:
+      review: {type: review, at: {gt: detained.at}}
+    absent:
+      earlier: {type: review, at: {lt: review.at}}
+    message: Review at {review.at}.
+examples: []
+"""
+PATH = "care/XX-01.yaml"
+WHERE = f"{PATH}:18 (XX-01): checks[0].match.review"
+
+# (what the file tries, the text replaced, its replacement, the exact error)
+BAD_FILES = [
+    ("unknown_operator", "at: {gt: detained.at}", "at: {after: detained.at}",
+     f"{WHERE}.at: unknown operator 'after' (known: eq, ne, lt, lte, gt, gte, in, not_in, "
+     "matches)"),
+    ("an_any_gate", "    match:\n", "    any:\n      - x: {type: review}\n    match:\n",
+     f"{PATH}:17 (XX-01): checks[0]: unknown key 'any'"),
+    ("a_join_on_id", "at: {gt: detained.at}", "at: {gt: detained.id}",
+     f"{WHERE}.at: joins on id or sid corrupt the engine (bug B3)"),
+    ("a_condition_on_sid", "{type: review, at: {gt: detained.at}}", "{type: review, sid: s1}",
+     f"{WHERE}.sid: conditions may not use id or sid (engine bug B3)"),
+    ("an_unknown_key_naming_code", "remedy: x\n", "remedy: x\nrun: os.system\n",
+     f"{PATH}:11 (XX-01): unknown key 'run'"),
+    ("a_python_object_tag", "title: Test rule",
+     'title: !!python/object/apply:os.system ["touch pwned"]',
+     f"{PATH}:2: not valid YAML: could not determine a constructor for the tag "
+     "'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ("a_python_name_tag", "title: Test rule", "title: !!python/name:os.system",
+     f"{PATH}:2: not valid YAML: could not determine a constructor for the tag "
+     "'tag:yaml.org,2002:python/name:os.system'"),
+    ("a_yaml_alias", "citations: [test]", "citations: &c [test]\nextra: *c",
+     f"{PATH}:7: not valid YAML: anchors and aliases are not allowed in rule files"),
+    ("an_unknown_fact_type", "{type: review, at: {gt: detained.at}}",
+     "{type: reviews, at: {gt: detained.at}}",
+     f"{WHERE}.type: no fact has the type 'reviews' (the event types of the record format, "
+     "and note, child, review_due, detention_clock, end)"),
+    ("an_unknown_field", "{type: review, at: {gt: detained.at}}", "{type: review, colour: red}",
+     f"{WHERE}.colour: review facts have no field 'colour'"),
+    ("a_join_on_an_unknown_field", "at: {gt: detained.at}", "at: {gt: detained.nope}",
+     f"{WHERE}.at: detained.nope: detention_authorised facts have no field 'nope'"),
+    ("a_join_on_an_alias_bound_later", "at: {gt: detained.at}", "at: {gt: later.at}",
+     f"{WHERE}.at: 'later.at': later is not bound before this"),
+    ("an_unknown_end_field", "    absent:\n", "    end: {colour: 1}\n    absent:\n",
+     f"{PATH}:19 (XX-01): checks[0].end: end.colour: end facts have no field 'colour'"),
+    ("a_message_quoting_a_note", "message: Review at {review.at}.",
+     "message: Review noted {review.note}.",
+     f"{PATH}:21 (XX-01): checks[0].message: placeholder {{review.note}} would quote the "
+     "record's free text"),
+    ("a_message_naming_an_unknown_threshold", "message: Review at {review.at}.",
+     "message: Within {policy.nope}.",
+     f"{PATH}:21 (XX-01): checks[0].message: placeholder {{policy.nope}}: unknown policy "
+     "threshold 'nope'"),
+    ("a_bad_regular_expression", "{type: review, at: {gt: detained.at}}",
+     "{type: review, note: {matches: '('}}",
+     f"{WHERE}.note: bad regular expression: missing ), unterminated subpattern at position 0"),
+    ("a_pending_status", "status: violated", "status: pending",
+     f"{PATH}:15 (XX-01): checks[0].status: pending comes from a deadline, not a status"),
+    ("a_deadline_from_the_end", "    absent:\n", "    deadline: end.at + 1h\n    absent:\n",
+     f"{PATH}:19 (XX-01): checks[0].deadline: a deadline cannot count from the end"),
+    ("a_float_literal", "{type: review, at: {gt: detained.at}}", "{type: review, nth: 1.5}",
+     f"{WHERE}.nth: expected a number, text or true/false, got 1.5"),
+    ("broken_yaml", "party: review officer", "party: [review officer",
+     f"{PATH}:6: not valid YAML: did not find expected ',' or ']'"),
+    ("a_wrong_file_name", "id: XX-01", "id: XX-02",
+     f"{PATH}:1 (XX-02): id: file is named XX-01.yaml but holds XX-02"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "error"), [case[1:] for case in BAD_FILES],
+                         ids=[case[0] for case in BAD_FILES])
+def test_a_bad_rule_file_is_refused_with_its_file_and_line(old: str, new: str, error: str) -> None:
+    assert old in BASE
+    with pytest.raises(RuleFileError) as caught:
+        parse_rule_file(BASE.replace(old, new), PATH, default_policy())
+    assert str(caught.value) == error
+
+
+def test_the_base_rule_file_is_valid() -> None:
+    rule = parse_rule_file(BASE, PATH, default_policy())
+    assert (rule.id, rule.line, rule.group) == ("XX-01", 1, "care")
+
+
+def test_a_python_tag_runs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = BASE.replace("title: Test rule",
+                        'title: !!python/object/apply:os.system ["touch pwned"]')
+    with pytest.raises(RuleFileError):
+        parse_rule_file(text, PATH, default_policy())
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_load_rulebook_names_the_bad_file_by_its_path_in_the_catalogue(tmp_path: Path) -> None:
+    (tmp_path / "care").mkdir()
+    (tmp_path / "care" / "XX-01.yaml").write_text(BASE.replace("gt: detained.at", "gt: x.at"))
+    (tmp_path / "care" / "_ignored.yaml").write_text("not: [a rule")
+    with pytest.raises(RuleFileError) as caught:
+        load_rulebook(default_policy(), tmp_path)
+    assert str(caught.value) == f"{WHERE}.at: 'x.at': x is not bound before this"
+
+
+def test_two_files_with_one_id_are_refused(tmp_path: Path) -> None:
+    for group in ("care", "reviews"):
+        (tmp_path / group).mkdir()
+        (tmp_path / group / "XX-01.yaml").write_text(BASE)
+    with pytest.raises(RuleFileError) as caught:
+        load_rulebook(default_policy(), tmp_path)
+    assert str(caught.value) == "care/XX-01.yaml:1 (XX-01): rule id also used by reviews/XX-01.yaml"
+
+
+# ----------------------------------------------------------------- the compiler's own refusals
+
+def _rule() -> RuleSpec:
+    return parse_rule_file(BASE, PATH, default_policy())
+
+
+ARRIVAL = {"a": {"type": "arrival"}}
+END = {"end": {"type": "end"}}
+UNSAFE: list[tuple[str, dict[str, Any], str]] = [
+    ("an_any_gate", {"any": [ARRIVAL, END]},
+     "only `all` rules are safe (an `any` gate fires combined activations)"),
+    ("all_and_any", {"all": [ARRIVAL, END], "any": [ARRIVAL]},
+     "only `all` rules are safe (an `any` gate fires combined activations)"),
+    ("two_aliases_in_one_condition", {"all": [{**ARRIVAL, **END}]},
+     "each condition binds exactly one alias"),
+    ("a_nested_any", {"all": [END, {"x$any": [ARRIVAL]}]}, "nested gate 'x$any' is not allowed"),
+    ("a_nested_all", {"all": [END, {"x$all": [ARRIVAL]}]}, "nested gate 'x$all' is not allowed"),
+    ("an_absence_before_the_end", {"all": [ARRIVAL, {"r$not": {"type": "review"}}, END]},
+     "absence 'r' before the end fact is judged too early"),
+    ("an_absence_with_no_end", {"all": [ARRIVAL, {"r$not": {"type": "review"}}]},
+     "absence 'r' before the end fact is judged too early"),
+    ("a_join_on_id", {"all": [ARRIVAL, {"r": {"$and": [
+        {"type": "review"}, {"$gt": {"at": {"a": "id"}}}]}}, END]},
+     "joins on id or sid corrupt memory (bug B3)"),
+    ("a_join_on_sid_in_arithmetic", {"all": [ARRIVAL, {"r": {"$and": [
+        {"type": "review"}, {"$gt": {"at": {"$add": {"$l": {"a": "sid"}, "$r": 1}}}}]}}, END]},
+     "joins on id or sid corrupt memory (bug B3)"),
+    ("a_condition_on_sid", {"all": [{"a": {"$and": [{"type": "arrival"}, {"sid": "s1"}]}}, END]},
+     "conditions may not use id or sid (bug B3)"),
+    ("a_condition_on_id", {"all": [{"a": {"id": "e1"}}, END]},
+     "conditions may not use id or sid (bug B3)"),
+    ("a_join_on_an_unbound_alias", {"all": [{"r": {"$and": [
+        {"type": "review"}, {"$gt": {"at": {"a": "at"}}}]}}, ARRIVAL, END]},
+     "join on 'a', which is not bound before it"),
+    ("a_join_on_an_absent_alias", {"all": [END, {"x$not": {"type": "charge"}}, {"r": {"$and": [
+        {"type": "review"}, {"$gt": {"at": {"x": "at"}}}]}}]},
+     "join on 'x', which is not bound before it"),
+    ("a_nested_group_with_a_join", {"all": [ARRIVAL, {"r": {"$and": [
+        {"type": "review"}, {"$or": [{"$gt": {"at": {"a": "at"}}}, {"nth": 1}]}]}}, END]},
+     "a nested group holding a join skips later conditions (bug B6)"),
+]
+
+
+@pytest.mark.parametrize(("definition", "problem"), [case[1:] for case in UNSAFE],
+                         ids=[case[0] for case in UNSAFE])
+def test_the_compiler_refuses_unsafe_engine_json(definition: dict[str, Any], problem: str) -> None:
+    with pytest.raises(RuleFileError) as caught:
+        _refuse_unsafe(_rule(), "XX-01#made_by_hand", definition)
+    assert str(caught.value) == f"{PATH}:1 (XX-01): XX-01#made_by_hand: {problem}"
+
+
+@pytest.mark.parametrize("definition", [
+    {"all": [ARRIVAL, END, {"r$not": {"type": "review"}}]},
+    {"all": [ARRIVAL, {"r": {"$and": [{"type": "review"}, {"$gt": {"at": {"$add": {
+        "$l": {"a": "at"}, "$r": 60}}}}, {"$or": [{"nth": 1}, {"nth": 2}]}]}}, END]},
+    {"all": [ARRIVAL, {"r": {"$and": [{"type": "review"}, {"$imt": {"note": ".*id.*"}}]}}, END]},
+])
+def test_the_compiler_accepts_the_safe_shapes(definition: dict[str, Any]) -> None:
+    _refuse_unsafe(_rule(), "XX-01#made_by_hand", definition)
+
+
+def test_every_shipped_rule_compiles_to_safe_json() -> None:
+    rulebook = load_rulebook(default_policy())
+    compiled = compile_rulebook(rulebook)  # runs _refuse_unsafe on every definition
+    assert {engine_rule.rule_id for engine_rule in compiled.meaning.values()} == {
+        rule.id for rule in rulebook}
+    for definition in compiled.definitions.values():
+        assert set(definition) == {"all"}
