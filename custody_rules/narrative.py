@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from custody_rules.findings import MONTHS
 from custody_rules.record import (
     AAArrived,
     AARequested,
@@ -59,9 +60,9 @@ def first_day(timeline: Timeline) -> date:
 def clock_time(moment: datetime, timeline: Timeline) -> str:
     """`20:10`, or `10:00 on 7 Sep` on a later day than the record's first."""
     at = local(moment, timeline)
-    text = at.strftime("%H:%M")
+    text = f"{at.hour:02d}:{at.minute:02d}"
     if at.date() != first_day(timeline):
-        text += f" on {at.day} {at.strftime('%b')}"
+        text += f" on {at.day} {MONTHS[at.month - 1]}"  # strftime("%b") follows the locale
     return text
 
 

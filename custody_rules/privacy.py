@@ -92,10 +92,6 @@ class Pseudonymiser:
             warnings=tuple(self.line(warning) for warning in result.warnings),
         )
 
-    def record(self, record: CustodyRecord) -> CustodyRecord:
-        changed: CustodyRecord = _Walker(self).walk(record)
-        return changed
-
     # ------------------------------------------------------------------ error lines
 
     def line(self, text: str) -> str:

@@ -239,7 +239,7 @@ _SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class _LineLoader(_SafeBase):  # type: ignore[misc]
     """A safe loader (no tags, no code: `!!python/...` is refused) that remembers the line of
-    every mapping it builds and of each of its keys, and refuses anchors and aliases (a few
+    every mapping and list it builds and of each key and item, and refuses aliases (a few
     aliases can stand for an exponentially large document)."""
 
     def __init__(self, stream: str) -> None:
@@ -286,8 +286,18 @@ class _LineLoader(_SafeBase):  # type: ignore[misc]
             for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)
         }
 
+    def construct_line_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+        data: list[Any] = []
+        yield data
+        data.extend(self.construct_sequence(node))
+        self.lines[id(data)] = node.start_mark.line + 1
+        self.key_lines[id(data)] = {
+            index: item.start_mark.line + 1 for index, item in enumerate(node.value)
+        }
+
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_seq)
 
 
 # Times stay text, exactly as a record file would carry them (and `at: 2022-...` unquoted would
@@ -318,7 +328,7 @@ class _Reader:
             if key is None:  # `checks[0].status`: the key is the path's last name
                 key = re.sub(r"\[\d+\]$", "", where).rpartition(".")[2]
             keys = self.key_lines.get(id(near), {})
-            line = keys.get(key) if isinstance(key, str) else None
+            line = keys.get(key) if isinstance(key, str | int) else None
             line = line or self.lines.get(id(near))
         location = f"{self.path}:{line}" if line else self.path
         return RuleFileError(location, f"{where}: {problem}" if where else problem, self.rule_id)
@@ -332,9 +342,11 @@ class _Reader:
             raise self.fail(where, f"{alias}.{field_name}: {fact_type} facts have no field "
                             f"{field_name!r}", near, key)
 
-    def mapping(self, value: Any, where: str, near: object = None) -> dict[str, Any]:
+    def mapping(
+        self, value: Any, where: str, near: object = None, key: object = None
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(where, "expected a mapping", near)
+            raise self.fail(where, "expected a mapping", near, key)
         return value
 
     def text(self, value: Any, where: str, near: object, required: bool = True) -> str | None:
@@ -401,7 +413,8 @@ def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
     if not isinstance(checks_raw, list) or not checks_raw:
         raise reader.fail("checks", "expected a non-empty list", raw, "checks")
     checks = tuple(
-        _check(reader, item, f"checks[{index}]", list(bound), policy)
+        _check(reader, reader.mapping(item, f"checks[{index}]", checks_raw, index),
+               f"checks[{index}]", list(bound), policy)
         for index, item in enumerate(checks_raw)
     )
     names = [check.name for check in checks]
@@ -411,7 +424,9 @@ def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
     if not isinstance(examples_raw, list):
         raise reader.fail("examples", "expected a list", raw)
     examples = tuple(
-        _example(reader, item, f"examples[{index}]") for index, item in enumerate(examples_raw)
+        _example(reader, reader.mapping(item, f"examples[{index}]", examples_raw, index),
+                 f"examples[{index}]")
+        for index, item in enumerate(examples_raw)
     )
     return RuleSpec(
         id=rule_id,

@@ -8,13 +8,12 @@ from typing import Any
 import attrs
 import cattrs
 
-from custody_rules.convert import MAX_TEXT_CHARS, _clip, error_lines, make_converter, text_problem
+from custody_rules.convert import _clip, error_lines, make_converter, text_problem
 from custody_rules.errors import InputError
-from custody_rules.record import CustodyRecord, UnknownEvent, event_type
+from custody_rules.record import CustodyRecord, UnknownEvent
 
 _CONVERTER = make_converter()
 
-MAX_NOTE_CHARS = MAX_TEXT_CHARS  # every text field has this limit, notes included
 MAX_EVENTS = 10_000
 # Ids name the record in every output and error line, and findings point at events by id:
 # they are short, printable, one line.
@@ -97,15 +96,14 @@ def _shape_problems(raw: dict[str, Any]) -> list[str]:
                 continue
             if counts[event_id] > 1:
                 problems.append(f"events[{index}].id: duplicate event id {_clip(event_id)!r}")
-            problem = _id_problem(event_id)
-            if problem:
+            if problem := _id_problem(event_id):
                 problems.append(f"events[{index}].id: {problem}")
     record_id = raw.get("record_id")
     if isinstance(record_id, str):
         if not record_id.strip():
             problems.append("record_id: empty")
-        elif _id_problem(record_id):
-            problems.append(f"record_id: {_id_problem(record_id)}")
+        elif problem := _id_problem(record_id):
+            problems.append(f"record_id: {problem}")
     return problems
 
 
@@ -136,7 +134,7 @@ def _cross_check(record: CustodyRecord) -> tuple[list[str], list[str]]:
         for index, event in enumerate(record.events):
             if event.at < arrival.at and event.type not in BEFORE_ARRIVAL_ALLOWED \
                     and not isinstance(event, UnknownEvent):
-                label = event_type(event).replace("_", " ")
+                label = event.type.replace("_", " ")
                 problems.append(f"events[{index}].at: {label} before the arrival")
     if record.closed_at is not None and record.events:
         first = min(event.at for event in record.events)

@@ -246,3 +246,17 @@ def test_workers_that_cannot_start_stop_the_audit_instead_of_looping(
     monkeypatch.setattr(worker, "Checker", crash)  # inherited by the forked workers
     result = invoke(["audit", str(jsonl), "--jobs", "2", "--quiet"], 3)
     assert "worker processes cannot start" in result.stderr and "SIGKILL" in result.stderr
+
+
+def test_a_truncated_gzip_file_counts_what_it_held_and_one_unreadable_rest(
+        tmp_path: Path, generated: list[dict[str, Any]]) -> None:
+    many = generated * 8  # several of gzip's read buffers
+    whole = gzip.compress("".join(json.dumps(r) + "\n" for r in many).encode())
+    source = tmp_path / "cut.jsonl.gz"
+    source.write_bytes(whole[: len(whole) * 3 // 4])
+    output = audit_json(str(source), "--jobs", "2")
+    summary = output["summary"]
+    assert summary["rejected"] == 1 and 0 < summary["checked"] < len(many)
+    assert summary["checked"] + summary["rejected"] == summary["records_read"]
+    (lost,) = output["not_checked"]
+    assert lost["source"] == str(source) and lost["problems"][0].startswith("cannot read further")

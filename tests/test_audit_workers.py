@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from tests.audit_data import AS_OF, records, run_cli, write_jsonl
+from tests.conftest import ROOT
 
 
 def test_a_killed_worker_fails_the_record_it_was_on_and_the_rest_is_audited(
@@ -43,3 +49,29 @@ def test_the_report_does_not_depend_on_the_number_of_processes(tmp_path: Path) -
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert len(json.loads(outputs[0])["records"]) == 30
+
+
+def test_progress_bar_is_drawn_on_a_real_terminal(tmp_path: Path) -> None:
+    pty = pytest.importorskip("pty")
+    source = write_jsonl(tmp_path / "r.jsonl", records(12, seed=4))
+    master, slave = pty.openpty()
+    # The threshold is lowered in the child so that a dozen records draw the bar.
+    code = ("import custody_rules.cli.audit as a; a.PROGRESS_FROM = 10; "
+            "from custody_rules.cli import main; main()")
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "audit", str(source), "--as-of", AS_OF, "--jobs", "2"],
+        stdout=subprocess.DEVNULL, stderr=slave, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    assert process.wait(timeout=120) == 1
+    assert b"Auditing" in drawn and b"12/12" in drawn

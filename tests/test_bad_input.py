@@ -97,3 +97,41 @@ def test_check_gives_exactly_the_expected_outcome(name: str, tmp_path: Path) -> 
         violated = any(f["status"] == "violated" for f in output["findings"])
         assert result.exit_code == (1 if violated else 0)
         assert result.stderr == ""
+
+
+# `audit` over the same corpus: one record file per case in one directory. The size limit is
+# `check`'s limit on one record file; an audit reads its inputs item by item with its own.
+NOT_FOR_AUDIT = {"file_over_32_mib"}
+
+
+def test_audit_rejects_each_bad_record_counts_it_and_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    names = sorted(name for name in EXPECTED if name not in NOT_FOR_AUDIT)
+    for name in names:
+        (folder / f"{name}.json").write_bytes(case_input(name)[1])
+    rejects = tmp_path / "rejects.jsonl"
+    result = CliRunner().invoke(main, ["audit", str(folder), "--format", "json", "--jobs", "2",
+                                       "--rejects", str(rejects), "--quiet"])
+    if not isinstance(result.exception, SystemExit | None):
+        raise result.exception
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    bad = [name for name in names if "stderr" in EXPECTED[name]]
+    good = [name for name in names if "warnings" in EXPECTED[name]]
+    summary = report["summary"]
+    assert (summary["records_read"], summary["rejected"], summary["checked"],
+            summary["failed"]) == (len(names), len(bad), len(good), 0)
+    not_checked = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert not_checked == report["not_checked"]
+    for name, entry in zip(bad, not_checked, strict=True):
+        path = str(folder / f"{name}.json")
+        lines = [line.replace("{path}", path) for line in EXPECTED[name]["stderr"]]
+        where, _, _ = lines[0].partition(" > ")
+        assert entry["status"] == "rejected"
+        assert entry["source"] == path
+        assert entry["problems"] == [line.partition(" > ")[2] for line in lines], name
+        if where.startswith("record "):
+            assert entry["record_id"] == where.removeprefix("record "), name
+    assert [record["warnings"] for record in report["records"]] == [
+        EXPECTED[name]["warnings"] for name in good]

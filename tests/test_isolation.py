@@ -163,3 +163,77 @@ def test_audit_survives_workers_killed_mid_audit(tmp_path: Path) -> None:
     summary = output["summary"]
     assert (summary["records_read"], summary["checked"], summary["failed"]) == (10, 8, 2)
     assert summary["worker_restarts"] == 2
+
+
+def test_a_bug_while_checking_one_record_fails_only_that_record(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An exception escaping a worker's handling of a record (here: building its report
+    message) must not kill the worker, which would die again on the same record in every
+    replacement: the record is failed and the audit goes on."""
+    from custody_rules.audit import worker
+
+    real = worker._Worker.check
+
+    def check(self: Any, item: Any, profile: Any, checker: Checker) -> Any:
+        if item.index == 2:
+            raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+        return real(self, item, profile, checker)
+
+    monkeypatch.setattr(worker._Worker, "check", check)
+    lines = records(5)
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    _, output = _audit(source, "--jobs", "2")
+    assert output["not_checked"] == [{
+        "status": "failed", "source": str(source), "line": 3, "record_id": None,
+        "reason": "internal error: UnicodeEncodeError: 'utf-8' codec can't encode character "
+                  "'\\\\ud800' in position 0: surrogates not allowed",
+    }]
+    assert output["summary"]["checked"] == 4
+    assert output["summary"]["worker_restarts"] == 0
+
+
+def test_the_engine_refusing_the_compiled_rules_is_an_engine_error() -> None:
+    from custody_rules.engine.compile import CompiledRuleset
+
+    bogus = CompiledRuleset(definitions={"bad": {"all": [{"a": {"$nope": {"at": 1}}}]}},
+                            meaning={}, fact_types=frozenset({"end"}),
+                            fields=frozenset({"at"}), slots={})
+    with pytest.raises(EngineError) as caught:
+        DurableEngine(bogus)
+    assert str(caught.value).startswith(
+        "record -: rule engine failed: durable-rules refused the compiled ruleset: ")
+
+
+def test_a_fact_reported_as_already_observed_fails_the_record(
+        monkeypatch: pytest.MonkeyPatch, checker: Checker) -> None:
+    """durable-rules' false "already observed" (upstream issue #376) would silently drop a
+    fact: the record fails instead of being judged without it."""
+    real = durable_rules_engine.assert_facts
+    calls = iter(range(1000))
+
+    def assert_facts(handle: int, batch: str) -> Any:
+        code, state = real(handle, batch)
+        return (2, state) if next(calls) == 0 else (code, state)
+
+    monkeypatch.setattr(durable_rules_engine, "assert_facts", assert_facts)
+    with pytest.raises(EngineError) as caught:
+        checker.check(_record(CAMBRIDGESHIRE))
+    assert str(caught.value) == ("record CB-2022-004711: rule engine failed: a fact was "
+                                 "reported as already observed")
+
+
+def test_an_engine_that_cannot_be_reloaded_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    checker = Checker()
+    _raise_for_marked_records(monkeypatch)
+
+    def refuse(name: str, definitions: str) -> int:
+        raise durable_rules_engine.error("Could not create ruleset, error code: 202")
+
+    monkeypatch.setattr(durable_rules_engine, "create_ruleset", refuse)
+    bad = validate_record(_marked(json.loads(COMPLIANT.read_text()))).record
+    with pytest.raises(EngineError) as caught:
+        checker.check(bad)
+    assert str(caught.value) == (
+        "record WM-2023-118204: rule engine failed: RuntimeError: action blew up; and the "
+        "engine could not be reloaded: durable-rules refused the compiled ruleset: Could not "
+        "create ruleset, error code: 202")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+import subprocess
 import typing
 from pathlib import Path
 from typing import Any
@@ -214,3 +216,75 @@ def test_the_result_side_step_pseudonymises_everything_the_formatters_read(
 def test_the_key_never_shows_in_a_repr() -> None:
     assert repr(make_pseudonymiser(KEY)) == "Pseudonymiser(key=<hidden>)"
     assert KEY not in repr(Pseudonymiser(KEY.encode()))
+
+
+# --------------------------------------------------------------------------- audit
+
+@pytest.fixture(scope="module")
+def audit_input(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    folder = tmp_path_factory.mktemp("audit")
+    raw, secrets = secret_record()
+    rejected, _ = secret_record("compliant.json")
+    rejected["person"]["sex"] = "SECRET Jane's brother"
+    lines = [json.dumps(raw), json.dumps(secret_record("live.json")[0]), json.dumps(rejected),
+             '{"record_id": "SECRET-RECORD-broken", "person": ']
+    source = folder / "records.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    return source, secrets
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv", "html", "text"])
+def test_no_secret_reaches_any_audit_output(audit_input: tuple[Path, list[str]],
+                                            tmp_path: Path, output_format: str) -> None:
+    source, secrets = audit_input
+    rejects = tmp_path / "rejects.jsonl"
+    args = ["audit", str(source), "--format", output_format, "--jobs", "2", "--as-of",
+            "2026-01-01T00:00:00+00:00", "--rejects", str(rejects)]
+    plain = run(args)
+    assert "SECRET" in plain.stdout + rejects.read_text()
+    hidden = run([*args, "--pseudonymise"], env={KEY_ENV: KEY})
+    assert hidden.exit_code == plain.exit_code == 1
+    assert_no_leak(hidden.stdout + hidden.stderr + rejects.read_text(), secrets)
+    assert TOKEN.search(hidden.stdout + rejects.read_text())
+
+
+def test_audit_refuses_to_pseudonymise_without_a_key(audit_input: tuple[Path, list[str]],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    result = run(["audit", str(audit_input[0]), "--pseudonymise"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("--pseudonymise needs a key")
+
+
+def _browser() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_browser() is None, reason="headless Chromium is not installed (Debian: "
+                    "apt-get install -y chromium); .ci/run installs it")
+def test_a_script_in_a_note_is_shown_as_text_and_runs_nothing(tmp_path: Path) -> None:
+    """The HTML audit report, opened in headless Chromium: the note's <script> is text on the
+    page, and the script did not run (it would have marked the page)."""
+    raw = json.loads((EXAMPLES / "cambridgeshire.json").read_text())
+    script = "<script>document.documentElement.setAttribute('data-owned', 'yes')</script>"
+    raw["events"][0]["note"] = f"Said {script} at the desk"
+    raw["record_id"] = "CB-<script>document.title='owned'</script>"
+    source = tmp_path / "records.jsonl"
+    source.write_text(json.dumps(raw) + "\n")
+    report = tmp_path / "audit.html"
+    run(["audit", str(source), "--format", "html", "--output", str(report), "--jobs", "1"])
+    browser = _browser()
+    assert browser is not None
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert 'data-owned="yes"' not in dom  # the attribute the script would have set
+    assert "<title>owned</title>" not in dom
+    assert "Said &lt;script&gt;document.documentElement.setAttribute('data-owned', 'yes')" \
+           "&lt;/script&gt; at the desk" in dom
+    assert "<script" not in dom

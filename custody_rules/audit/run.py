@@ -23,6 +23,7 @@ from custody_rules.audit.sources import CSV, Source, count_items, discover
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
 from custody_rules.audit.worker import WorkerTask
 from custody_rules.policy import load_policy
+from custody_rules.privacy import Pseudonymiser
 from custody_rules.rulebook import Rulebook, load_rulebook
 
 
@@ -45,6 +46,7 @@ class AuditRequest:
     policy_path: Path | None = None
     profile_path: Path | None = None
     rules_dir: Path | None = None
+    pseudonymiser: Pseudonymiser | None = None
 
 
 @frozen
@@ -80,6 +82,7 @@ def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = 
         profile=prepared.profile,
         rulebook=prepared.rulebook,
         as_of=request.as_of, now=request.now, want=sink.want, shard=0, shards=request.jobs,
+        pseudonymiser=request.pseudonymiser,
     )
 
     def consume(digest: RecordDigest, output: bytes) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import zlib
 from collections.abc import Iterator, Sequence
@@ -25,8 +24,10 @@ from typing import IO, Any
 from attrs import frozen
 
 from custody_rules.audit.profile import Converted, Profile, Row, convert_rows
+from custody_rules.audit.summary import where
 from custody_rules.errors import InputError
 from custody_rules.read import parse_json
+from custody_rules.validate import record_id_of
 
 JSONL, JSONL_GZ, JSON, CSV = "jsonl", "jsonl.gz", "json", "csv"
 _SUFFIXES = ((".jsonl.gz", JSONL_GZ), (".ndjson.gz", JSONL_GZ), (".jsonl", JSONL),
@@ -53,7 +54,7 @@ class Item:
 
     @property
     def where(self) -> str:
-        return f"{self.source}:{self.line}" if self.line is not None else self.source
+        return where(self.source, self.line)
 
 
 class SourceError(Exception):
@@ -129,10 +130,10 @@ def _read_whole(path: str) -> tuple[bytes | None, str | None]:
         return None, f"cannot read file: {_reason(exc)}"
 
 
-def _open_binary(source: Source) -> IO[bytes]:
+def _open_binary(source: Source) -> IO[bytes] | gzip.GzipFile:
     if source.kind == JSONL_GZ:
-        # gzip's own readline is slow; a buffered reader over it splits lines in C.
-        return io.BufferedReader(gzip.open(source.path, "rb"), buffer_size=1 << 20)
+        # Its own buffer is small: the lines before a truncation are still read.
+        return gzip.open(source.path, "rb")
     return open(source.path, "rb", buffering=1 << 20)
 
 
@@ -141,7 +142,7 @@ def _jsonl_items(source: Source) -> Iterator[tuple[int | None, bytes | None, str
         for number, line in enumerate(handle, start=1):
             if len(line) > MAX_LINE_BYTES:
                 yield number, None, f"line of {len(line)} bytes, more than {MAX_LINE_BYTES}"
-            elif line.strip():
+            elif not line.isspace():  # (isspace stops at the first character of a record)
                 yield number, line, None
 
 
@@ -214,9 +215,7 @@ def load_item(item: Item, profile: Profile | None) -> Loaded:
     assert profile is not None and item.data is not None
     converted: Converted = convert_rows(profile, item.data)
     if converted.problems:
-        record_id = converted.raw.get("record_id")
-        raise InputError(record_id if isinstance(record_id, str) else None,
-                         list(converted.problems), item.where)
+        raise InputError(record_id_of(converted.raw), list(converted.problems), item.where)
     return Loaded(converted.raw, converted.unmatched)
 
 
@@ -232,7 +231,9 @@ def record_id_hint(item: Item, profile: Profile | None) -> str | None:
         value = item.data[0][1].get(profile.key.column)
     else:
         return None
-    return value[:80] if isinstance(value, str) and value.strip() else None
+    # Only an id fit to print: one line, valid Unicode, short (validate's own rules), since
+    # it names the record in every report and must encode in the worker's message.
+    return record_id_of({"record_id": value})
 
 
 def count_items(sources: Sequence[Source], profile: Profile | None) -> int:

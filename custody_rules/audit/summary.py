@@ -88,6 +88,19 @@ class RecordDigest:
         return out
 
 
+def where(source: str, line: int | None) -> str:
+    """`file:line`, or the file alone for a single-record file."""
+    return source if line is None else f"{source}:{line}"
+
+
+def percent(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.1f}%"
+
+
+def per_100(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1f}"
+
+
 def arrival_month(record: CustodyRecord) -> str | None:
     arrivals = [event.at for event in record.events if event.type == "arrival"]
     return min(arrivals).strftime("%Y-%m") if arrivals else None
@@ -98,9 +111,8 @@ def checked_digest(index: int, source: str, line: int | None, record: CustodyRec
                    ) -> RecordDigest:
     violated = {f.rule for f in result.findings if f.status is Status.VIOLATED}
     review = {f.rule for f in result.findings if f.status is Status.NEEDS_REVIEW}
-    # Rule order as the rulebook gives it (result.applied is in that order).
-    order = [rule for rule in result.applied]
-    order += sorted((violated | review) - set(order))
+    # Rulebook order (result.applied is in it); every finding's rule is among the applied.
+    order = result.applied
     return RecordDigest(
         index=index, status=CHECKED, source=source, line=line, record_id=result.record_id,
         station=record.station, month=arrival_month(record), applied=result.applied,

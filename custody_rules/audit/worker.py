@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 
 from attrs import frozen
 
+from custody_rules import privacy
 from custody_rules.audit.profile import Profile
 from custody_rules.audit.sources import Item, Source, iter_items, load_item, record_id_hint
 from custody_rules.audit.summary import FAILED, REJECTED, RecordDigest, checked_digest
@@ -58,6 +59,7 @@ class WorkerTask:
     start: int = 0
     fail_first: str | None = None  # the record at `start` killed the previous worker: why
     fail_all: str | None = None  # do not check: report every remaining record failed, why
+    pseudonymiser: privacy.Pseudonymiser | None = None  # --pseudonymise: before any output
 
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
@@ -90,22 +92,44 @@ class _Worker:
             return
         self.conn.send_bytes(HELLO)
         for item in iter_items(task.sources, profile, task.shard, task.shards, task.start):
-            if task.fail_all is not None:
-                digest, output = self.failed(item, profile, task.fail_all), b""
-            elif task.fail_first is not None and item.index == task.start:
-                digest, output = self.failed(item, profile, task.fail_first), b""
-            else:
-                assert checker is not None
-                if self.kill_after is not None and self.checked_here >= self.kill_after:
-                    os.kill(os.getpid(), signal.SIGKILL)
-                digest, output = self.check(item, profile, checker)
-                self.checked_here += 1
-            self.conn.send_bytes(RECORD + digest.to_wire() + b"\n" + output)
+            try:
+                message = self.message(item, checker)
+            except Exception as exc:  # a bug fails this record, never the worker: a worker
+                # that died here would die again on the same record in every replacement
+                problem = f"internal error: {type(exc).__name__}: {ascii(str(exc))[1:-1]}"
+                digest = RecordDigest(item.index, FAILED, item.source, item.line, None,
+                                      problems=(problem[:1000],))
+                message = RECORD + digest.to_wire() + b"\n"
+            self.conn.send_bytes(message)
         self.conn.send_bytes(DONE)
 
+    def message(self, item: Item, checker: Checker | None) -> bytes:
+        task = self.task
+        if task.fail_all is not None:
+            digest, output = self.failed(item, task.profile, task.fail_all), b""
+        elif task.fail_first is not None and item.index == task.start:
+            digest, output = self.failed(item, task.profile, task.fail_first), b""
+        else:
+            assert checker is not None
+            if self.kill_after is not None and self.checked_here >= self.kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
+            digest, output = self.check(item, task.profile, checker)
+            self.checked_here += 1
+        return RECORD + digest.to_wire() + b"\n" + output
+
     def failed(self, item: Item, profile: Profile | None, reason: str) -> RecordDigest:
-        return RecordDigest(item.index, FAILED, item.source, item.line,
-                            record_id_hint(item, profile), problems=(reason,))
+        record_id, problems = self.hide(record_id_hint(item, profile), (reason,))
+        return RecordDigest(item.index, FAILED, item.source, item.line, record_id,
+                            problems=problems)
+
+    def hide(self, record_id: str | None, problems: tuple[str, ...]
+             ) -> tuple[str | None, tuple[str, ...]]:
+        """With --pseudonymise, the id and problems of a record that was not checked."""
+        hider = self.task.pseudonymiser
+        if hider is None:
+            return record_id, problems
+        return (hider.token(privacy.RECORD, record_id) if record_id else None,
+                tuple(hider.line(problem) for problem in problems))
 
     def check(self, item: Item, profile: Profile | None, checker: Checker
               ) -> tuple[RecordDigest, bytes]:
@@ -114,18 +138,25 @@ class _Worker:
             loaded = load_item(item, profile)
             validated = validate_record(loaded.raw, source=item.where)
         except InputError as exc:
-            record_id = exc.record_id or record_id_hint(item, profile)
+            record_id, problems = self.hide(exc.record_id or record_id_hint(item, profile),
+                                            tuple(exc.problems))
             return RecordDigest(item.index, REJECTED, item.source, item.line, record_id,
-                                problems=tuple(exc.problems)), b""
+                                problems=problems), b""
         record = validated.record
         try:
             result = checker.check(record, as_of=task.as_of, now=task.now,
                                    warnings=validated.warnings)
         except Exception as exc:  # an engine or rule failure fails this record only
-            return RecordDigest(item.index, FAILED, item.source, item.line, record.record_id,
-                                problems=(f"{type(exc).__name__}: {exc}",)), b""
-        digest = checked_digest(item.index, item.source, item.line, record, result,
-                                loaded.unmatched)
+            record_id, problems = self.hide(record.record_id, (f"{type(exc).__name__}: {exc}",))
+            return RecordDigest(item.index, FAILED, item.source, item.line, record_id,
+                                problems=problems), b""
+        unmatched = loaded.unmatched
+        if task.pseudonymiser is not None:
+            result = task.pseudonymiser.result(result)
+            record = result.timeline.record
+            unmatched = tuple((column, task.pseudonymiser.token(privacy.TEXT, value))
+                              for column, value in unmatched)
+        digest = checked_digest(item.index, item.source, item.line, record, result, unmatched)
         if task.want == WANT_JSON:
             body = result_to_dict(result)
             body["source"] = item.source

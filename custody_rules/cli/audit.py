@@ -16,12 +16,19 @@ from custody_rules.audit.run import AuditRequest, ReportSink, prepare, run_audit
 from custody_rules.audit.runner import AuditAborted
 from custody_rules.audit.sources import SourceError
 from custody_rules.cli import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS
-from custody_rules.cli.options import EngineFailure, InputProblem, as_of_option, policy_option
+from custody_rules.cli.options import (
+    EngineFailure,
+    InputProblem,
+    as_of_option,
+    policy_option,
+    pseudonymise_options,
+)
 from custody_rules.errors import PolicyError, RuleFileError
 from custody_rules.formatters.audit_csv import CsvReport
 from custody_rules.formatters.audit_html import HtmlReport
 from custody_rules.formatters.audit_json import JsonReport
 from custody_rules.formatters.audit_text import TextReport, mapping_lines
+from custody_rules.privacy import Pseudonymiser
 
 FORMATS: dict[str, type[TextReport] | type[JsonReport] | type[CsvReport] | type[HtmlReport]] = {
     "text": TextReport, "json": JsonReport, "csv": CsvReport, "html": HtmlReport,
@@ -56,9 +63,11 @@ def _default_jobs() -> int:
               path_type=Path), default=None,
               help="Mapping profile (YAML) for reading CSV exports.")
 @click.option("--quiet", is_flag=True, help="No progress bar or mapping report on stderr.")
+@pseudonymise_options
 def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jobs: int,
             policy_path: Path | None, as_of: datetime | None, rejects: Path | None,
-            profile_path: Path | None, quiet: bool) -> None:
+            profile_path: Path | None, quiet: bool,
+            pseudonymiser: Pseudonymiser | None) -> None:
     """Audit custody records: JSON Lines files (.jsonl, .jsonl.gz), record files (.json),
     directories of them, or CSV exports read through a --profile.
 
@@ -67,7 +76,8 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
     2 if no record could be read (no input, or every item rejected).
     """
     request = AuditRequest(paths=paths, jobs=jobs, now=datetime.now(timezone.utc), as_of=as_of,
-                           policy_path=policy_path, profile_path=profile_path)
+                           policy_path=policy_path, profile_path=profile_path,
+                           pseudonymiser=pseudonymiser)
     try:
         prepared = prepare(request)
     except (SourceError, ProfileError, PolicyError, RuleFileError) as exc:
@@ -81,8 +91,10 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
         sink: ReportSink = FORMATS[output_format](out)
         bar = None
         if show_progress and total >= PROGRESS_FROM:
+            # Redrawing for every record would cost more than checking it.
             bar = stack.enter_context(click.progressbar(
-                length=total, label="Auditing", file=err, show_pos=True, show_eta=True))
+                length=total, label="Auditing", file=err, show_pos=True, show_eta=True,
+                update_min_steps=max(1, total // 500)))
         try:
             summary = run_audit(prepared, sink, rejects_out, bar.update if bar else None)
         except AuditAborted as exc:

@@ -70,11 +70,12 @@ def policy_option(function: F) -> F:
 
 
 def domain_errors(function: Callable[[], Any]) -> Any:
-    """Run `function`, turning the library's errors into click errors at the boundary."""
+    """Run `function`, turning the library's errors into click errors at the boundary: a bad
+    policy or rule file is input that cannot be read (exit 2), never "violations" (exit 1)."""
     try:
         return function()
     except CustodyRulesError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputProblem([str(exc)]) from None
 
 
 def pseudonymise_options(function: F) -> F:

@@ -25,7 +25,10 @@ from custody_rules.audit.summary import (
     GroupStats,
     RecordDigest,
     RuleStats,
+    per_100,
+    percent,
 )
+from custody_rules.audit.summary import where as place
 from custody_rules.findings import RecordResult
 from custody_rules.formatters import local_iso
 from custody_rules.record import event_type
@@ -115,18 +118,10 @@ class HtmlReport:
 
 
 def _not_checked_row(digest: RecordDigest) -> str:
-    where = digest.source if digest.line is None else f"{digest.source}:{digest.line}"
+    where = place(digest.source, digest.line)
     problems = "".join(f"<li>{escape(p)}</li>" for p in digest.problems)
     return (f"<tr><td>{escape(digest.status)}</td><td>{escape(digest.record_id or '?')}</td>"
             f"<td>{escape(where)}</td><td><ul>{problems}</ul></td></tr>")
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def _head(s: AuditSummary) -> str:
@@ -156,14 +151,14 @@ def _overview(s: AuditSummary) -> str:
              _card("failed", f"{s.failed:,}", "bad" if s.failed else ""),
              _card("with violations", f"{s.with_violations:,}", "bad" if s.with_violations else ""),
              _card("needing review", f"{s.with_needs_review:,}"),
-             _card("mean compliance", _pct(s.mean_compliance)),
+             _card("mean compliance", percent(s.mean_compliance)),
              "</section>"]
     if s.restarts:
         parts.append(f"<p class=muted>{s.restarts} worker process(es) died and were replaced; "
                      "the records they were checking are listed as failed.</p>")
     rated = [r for r in s.rules if r.total.applicable]
     parts.append("<h2>Violations per 100 applicable records, by rule</h2>")
-    parts.append(_bar_chart("rate-by-rule", [(r.rule, r.total.rate or 0.0, _rate(r.total.rate))
+    parts.append(_bar_chart("rate-by-rule", [(r.rule, r.total.rate or 0.0, per_100(r.total.rate))
                                              for r in rated], 100.0))
     parts.append("<h2>By month of arrival</h2>")
     parts.append(_bar_chart(
@@ -192,11 +187,11 @@ def _overview(s: AuditSummary) -> str:
                      "<th>month</th><th class=n>compliance</th><th>violated rules</th>"
                      "<th>where</th></tr>")
         for w in s.worst:
-            where = w.source if w.line is None else f"{w.source}:{w.line}"
+            where = place(w.source, w.line)
             parts.append(
                 f"<tr><td><a href='#r{w.index}'>{escape(w.record_id or '?')}</a></td>"
                 f"<td>{escape(w.station or '-')}</td><td>{escape(w.month or '-')}</td>"
-                f"<td class=n>{_pct(w.compliance)}</td><td>{escape(' '.join(w.violated))}</td>"
+                f"<td class=n>{percent(w.compliance)}</td><td>{escape(' '.join(w.violated))}</td>"
                 f"<td>{escape(where)}</td></tr>")
         parts.append("</table>")
     if s.unmatched or s.unused_columns:
@@ -220,7 +215,7 @@ def _groups_table(heading: str, groups: Sequence[GroupStats]) -> str:
     for g in groups:
         rows.append(f"<tr><td>{escape(g.name)}</td><td class=n>{g.records:,}</td>"
                     f"<td class=n>{g.with_violations:,}</td>"
-                    f"<td class=n>{_pct(g.mean_compliance)}</td></tr>")
+                    f"<td class=n>{percent(g.mean_compliance)}</td></tr>")
     rows.append("</table>")
     return "".join(rows)
 
@@ -235,7 +230,7 @@ def _station_matrix(s: AuditSummary) -> str:
     for rule in s.rules:
         tallies = dict(rule.by_station)
         cells = "".join(
-            f"<td class=n>{_rate(tallies[n].rate) if n in tallies else '-'}</td>" for n in names)
+            f"<td class=n>{per_100(tallies[n].rate) if n in tallies else '-'}</td>" for n in names)
         rows.append(f"<tr><td>{escape(rule.rule)}</td>{cells}</tr>")
     rows.append("</table>")
     return "".join(rows)
@@ -248,7 +243,7 @@ def _rule_row(rule: RuleStats) -> str:
     return (f"<tr id='rule-{escape(rule.rule)}'><td>{escape(rule.rule)}</td>"
             f"<td>{escape(rule.title)}<div class=cite>{citations}</div></td>"
             f"<td>{escape(rule.severity)}</td><td class=n>{t.applicable:,}</td>"
-            f"<td class=n>{t.violations:,}</td><td class=n>{_rate(t.rate)}</td>"
+            f"<td class=n>{t.violations:,}</td><td class=n>{per_100(t.rate)}</td>"
             f"<td class=n>{t.needs_review:,}</td><td>{spark}</td></tr>")
 
 
@@ -284,7 +279,7 @@ def _sparkline(points: Sequence[tuple[str, float | None]]) -> str:
     for n, (month, rate) in enumerate(points):
         h = 0.0 if rate is None else max(1.0, rate / 100 * height)
         out.append(f"<rect x='{n * col}' y='{height - h:.1f}' width='{col - 2}' height='{h:.1f}' "
-                   f"fill='#d92d20'><title>{escape(month)}: {_rate(rate)} per 100</title></rect>")
+                   f"fill='#d92d20'><title>{escape(month)}: {per_100(rate)} per 100</title></rect>")
     out.append("</svg>")
     return "".join(out)
 
@@ -293,7 +288,7 @@ def record_section(result: RecordResult, digest: RecordDigest) -> str:
     """One record's findings and timeline (rendered in the worker that checked it)."""
     timeline = result.timeline
     record = timeline.record
-    where = digest.source if digest.line is None else f"{digest.source}:{digest.line}"
+    where = place(digest.source, digest.line)
     flagged: dict[str, list[str]] = {}
     rows = []
     for finding in result.findings:
@@ -324,7 +319,7 @@ def record_section(result: RecordResult, digest: RecordDigest) -> str:
             f"<li{css}><time>{escape(local_iso(event.at, timeline).replace('T', ' '))}</time>"
             f"<b>{escape(event_type(event).replace('_', ' '))}</b> "
             f"<span class=muted>[{escape(event.id)}]</span>{by}{note}{tags}</li>")
-    compliance = _pct(digest.compliance)
+    compliance = percent(digest.compliance)
     station = escape(record.station or "no station")
     return (
         f"<section class=record id='r{digest.index}'><h3>Record {escape(result.record_id)}</h3>"

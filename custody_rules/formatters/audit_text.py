@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO
 
-from custody_rules.audit.summary import BUCKETS, AuditSummary, GroupStats, RecordDigest, Tally
+from custody_rules.audit.summary import (
+    BUCKETS,
+    AuditSummary,
+    GroupStats,
+    RecordDigest,
+    Tally,
+    per_100,
+    percent,
+)
+from custody_rules.audit.summary import where as place
 
 MATRIX_COLUMNS = 8
 BAR_WIDTH = 40
@@ -28,14 +37,6 @@ class TextReport:
 
     def finish(self, summary: AuditSummary) -> None:
         self.out.write(render(summary).encode())
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
@@ -59,7 +60,7 @@ def render(summary: AuditSummary) -> str:
         lines.append(f"  records with violations {s.with_violations:,} "
                      f"({100 * s.with_violations / s.checked:.1f}% of checked); needing review "
                      f"{s.with_needs_review:,}; with obligations pending {s.with_pending:,}")
-        lines.append(f"  mean compliance {_pct(s.mean_compliance)} (share of the rules that "
+        lines.append(f"  mean compliance {percent(s.mean_compliance)} (share of the rules that "
                      "applied to a record that it met)")
     if s.restarts:
         lines.append(f"  worker processes that died and were replaced: {s.restarts}")
@@ -74,7 +75,7 @@ def render(summary: AuditSummary) -> str:
         if len(title) > TITLE_WIDTH:
             title = title[:TITLE_WIDTH - 3] + "..."
         rows.append([rule.rule, rule.severity, f"{t.applicable:,}", f"{t.violations:,}",
-                     _rate(t.rate), f"{t.needs_review:,}", title])
+                     per_100(t.rate), f"{t.needs_review:,}", title])
     lines += _table(rows, [False, False, True, True, True, True, False])
     for heading, groups, attr in (("station", s.stations, "by_station"),
                                   ("month", s.months, "by_month")):
@@ -87,7 +88,7 @@ def render(summary: AuditSummary) -> str:
             matrix = [["rule", *chunk]]
             for rule in s.rules:
                 tallies: dict[str, Tally] = dict(getattr(rule, attr))
-                matrix.append([rule.rule, *(_rate(tallies[n].rate) if n in tallies else "-"
+                matrix.append([rule.rule, *(per_100(tallies[n].rate) if n in tallies else "-"
                                             for n in chunk)])
             lines += _table(matrix, [False, *([True] * len(chunk))])
     lines += ["", "Compliance of checked records (share of applicable rules met)"]
@@ -101,9 +102,9 @@ def render(summary: AuditSummary) -> str:
         lines += ["", "Worst records (lowest compliance, then most violations)"]
         rows = [["record", "station", "month", "compliance", "violated rules", "where"]]
         for w in s.worst:
-            where = f"{w.source}:{w.line}" if w.line is not None else w.source
+            where = place(w.source, w.line)
             rows.append([w.record_id or "?", w.station or "-", w.month or "-",
-                         _pct(w.compliance), " ".join(w.violated), where])
+                         percent(w.compliance), " ".join(w.violated), where])
         lines += _table(rows, [False, False, False, True, False, False])
     lines += mapping_lines(s)
     return "\n".join(lines) + "\n"
@@ -112,7 +113,8 @@ def render(summary: AuditSummary) -> str:
 def _groups(heading: str, groups: Sequence[GroupStats]) -> list[str]:
     rows = [[heading, "records", "with violations", "mean compliance"]]
     for g in groups:
-        rows.append([g.name, f"{g.records:,}", f"{g.with_violations:,}", _pct(g.mean_compliance)])
+        rows.append([g.name, f"{g.records:,}", f"{g.with_violations:,}",
+                     percent(g.mean_compliance)])
     return _table(rows, [False, True, True, True])
 
 

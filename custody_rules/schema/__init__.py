@@ -66,6 +66,14 @@ def record_schema() -> dict[str, Any]:
     events = []
     for type_name, cls in model.EVENT_TYPES.items():
         events.append(_object_schema(cls, {"type": {"const": type_name}}))
+    # An event of a type this version does not know is kept and ignored with a warning (the
+    # format may grow); it still needs the common fields.
+    events.append({
+        "type": "object",
+        "properties": {"type": {"type": "string", "not": {"enum": list(model.EVENT_TYPES)}},
+                       "id": {"type": "string"}, "at": {"$ref": "#/$defs/time"}},
+        "required": ["type", "id", "at"],
+    })
     schema = _object_schema(model.CustodyRecord)
     schema["properties"]["events"] = {"type": "array", "minItems": 1,
                                       "items": {"$ref": "#/$defs/event"}}

@@ -44,9 +44,16 @@ def reference(rule_id: str) -> Callable[[Reference], Reference]:
     return register
 
 
+_LOADED: list[bool] = []
+
+
 def load_all() -> dict[str, Reference]:
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+    """Import every reference module once (walking the package per call was most of the
+    differential test's time)."""
+    if not _LOADED:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        _LOADED.append(True)
     return REFERENCES
 
 
@@ -55,8 +62,9 @@ def expected_findings(
 ) -> set[tuple[str, str, frozenset[str], datetime | None]]:
     """What the reference says the record's findings are, as comparable tuples."""
     found = set()
+    references = load_all()
     for rule_id in in_force:
-        function = load_all().get(rule_id)
+        function = references.get(rule_id)
         if function is None:
             continue
         for item in function(timeline, policy):
