@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import IO
 
-from custody_rules.audit.summary import AuditSummary, RecordDigest, Tally
+from custody_rules.audit.summary import AuditSummary, Tally
+from custody_rules.formatters.audit_report import SummaryReport
 
 HEADER = ("level", "rule", "title", "severity", "citations", "station", "month", "applicable",
           "violations", "rate_per_100", "needs_review")
@@ -23,19 +23,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-class CsvReport:
-    want = ""  # the summary needs nothing rendered per record
-
-    def __init__(self, out: IO[bytes]):
-        self.out = out
-
-    def record(self, digest: RecordDigest, output: bytes) -> None:
-        pass
-
-    def finish(self, summary: AuditSummary) -> None:
-        self.out.write(render(summary).encode("utf-8-sig"))
 
 
 def render(summary: AuditSummary) -> str:
@@ -52,3 +39,10 @@ def render(summary: AuditSummary) -> str:
                 level, *base, station, month, tally.applicable, tally.violations,
                 "" if tally.rate is None else f"{tally.rate:.1f}", tally.needs_review)])
     return buffer.getvalue()
+
+
+class CsvReport(SummaryReport):
+    encoding = "utf-8-sig"  # the byte order mark: spreadsheets then read accents right
+
+    def render(self, summary: AuditSummary) -> str:
+        return render(summary)

@@ -8,35 +8,21 @@ reports; this one fits a screen or two.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO
 
 from custody_rules.audit.summary import (
     BUCKETS,
     AuditSummary,
     GroupStats,
-    RecordDigest,
     Tally,
     per_100,
     percent,
 )
 from custody_rules.audit.summary import where as place
+from custody_rules.formatters.audit_report import SummaryReport
 
 MATRIX_COLUMNS = 8
 BAR_WIDTH = 40
 TITLE_WIDTH = 56
-
-
-class TextReport:
-    want = ""  # the summary needs nothing rendered per record
-
-    def __init__(self, out: IO[bytes]):
-        self.out = out
-
-    def record(self, digest: RecordDigest, output: bytes) -> None:
-        pass
-
-    def finish(self, summary: AuditSummary) -> None:
-        self.out.write(render(summary).encode())
 
 
 def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
@@ -134,3 +120,8 @@ def mapping_lines(summary: AuditSummary) -> list[str]:
         for source, column in summary.unused_columns:
             lines.append(f"    {source}: {column}")
     return lines
+
+
+class TextReport(SummaryReport):
+    def render(self, summary: AuditSummary) -> str:
+        return render(summary)

@@ -1,0 +1,26 @@
+"""The shape shared by the audit reports that render only the summary (text and CSV)."""
+
+from __future__ import annotations
+
+from typing import IO, ClassVar
+
+from custody_rules.audit.summary import AuditSummary, RecordDigest
+
+
+class SummaryReport:
+    """Writes nothing per record and the rendered summary at the end."""
+
+    want = ""  # the summary needs nothing rendered per record
+    encoding: ClassVar[str] = "utf-8"
+
+    def __init__(self, out: IO[bytes]):
+        self.out = out
+
+    def record(self, digest: RecordDigest, output: bytes) -> None:
+        pass
+
+    def finish(self, summary: AuditSummary) -> None:
+        self.out.write(self.render(summary).encode(self.encoding))
+
+    def render(self, summary: AuditSummary) -> str:
+        raise NotImplementedError  # each report renders its own format
