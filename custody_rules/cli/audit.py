@@ -82,7 +82,7 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
         prepared = prepare(request)
     except (SourceError, ProfileError, PolicyError, RuleFileError) as exc:
         raise InputProblem([str(exc)]) from None
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     show_progress = not quiet and _is_terminal(err)
     total = prepared.count() if show_progress else 0
     with contextlib.ExitStack() as stack:
@@ -118,7 +118,7 @@ def _is_terminal(stream: IO[str]) -> bool:
 
 def _open(stack: contextlib.ExitStack, path: Path | None) -> IO[bytes]:
     if path is None:
-        return click.get_binary_stream("stdout")
+        return sys.stdout.buffer
     try:
         return stack.enter_context(open(path, "wb"))
     except OSError as exc:

@@ -32,7 +32,7 @@ def command(count: int, seed: int, variety: str, output: Path | None) -> None:
     with ExitStack() as stack:
         stream: IO[bytes] | gzip.GzipFile
         if output is None or str(output) == "-":
-            stream = click.get_binary_stream("stdout")
+            stream = sys.stdout.buffer
         else:
             try:
                 raw = stack.enter_context(output.open("wb"))
