@@ -43,6 +43,9 @@ class Finding:
     due: datetime | None = None
     question: str | None = None
     thresholds: tuple[str, ...] = ()
+    # A pending finding's message is "Due by <time> (in <time left>): <obligation>"; the parts
+    # are kept apart (`due` and this) so that no reader has to parse the message back.
+    obligation: str | None = None
 
 
 @frozen
@@ -121,10 +124,11 @@ def _finding(
     for fact in bindings.values():
         events.extend(event for event in fact.event_ids if event not in events)
     thresholds = tuple(rulebook.policy[name].describe() for name in check.thresholds)
+    obligation = None
     if status is Status.PENDING and due is not None:
         left = format_duration(due - timeline.judged_at)
-        body = render(check.pending) if check.pending else f"{rule.title}."
-        message = f"Due by {render.time(due)} (in {left}): {body}"
+        obligation = render(check.pending) if check.pending else f"{rule.title}."
+        message = f"Due by {render.time(due)} (in {left}): {obligation}"
     else:
         message = render(check.message)
     return Finding(
@@ -139,6 +143,7 @@ def _finding(
         due=due if status is Status.PENDING else None,
         question=render(check.question) if check.question else None,
         thresholds=thresholds,
+        obligation=obligation,
     )
 
 

@@ -1,5 +1,5 @@
-"""Training scenarios: published cases and inspection findings as custody records, and the walk
-through each record event by event.
+"""Training scenarios: published cases and inspection findings as custody records (the walk
+through each record event by event is the view `custody_rules.views.scenario`).
 
 A scenario is a directory in the library (examples/scenarios/<name>/) holding:
 
@@ -11,31 +11,24 @@ A scenario is a directory in the library (examples/scenarios/<name>/) holding:
   does not support (each with the reason: a bug to fix in the rule, never blessed as right); and
   `not_found`, what the law would find that the rules do not.
 
-`walk` judges the record as it stood at each event's time and compares each judgement with the
-one before: a new pending finding became due, a pending or violated one that went away was met
-(or stopped being due when the child left), a new violated one became violated. The last step
-judges the whole record as closed; its findings are what `expected.json` must equal.
 """
 
 from __future__ import annotations
 
-import enum
 import json
-from collections.abc import Iterator, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 from attrs import frozen
 
 from custody_rules.errors import CustodyRulesError, InputError
-from custody_rules.findings import Finding, RecordResult
-from custody_rules.narrative import clock_time, describe_event
+from custody_rules.findings import Finding
 from custody_rules.read import parse_json
-from custody_rules.record import LEAVES_DETENTION, CustodyRecord, Event
+from custody_rules.record import CustodyRecord
 from custody_rules.rulebook import Severity, Status
 from custody_rules.validate import validate_record
 
@@ -225,116 +218,3 @@ def disputed_match(scenario: Scenario, finding: Finding) -> ExpectedFinding | No
 def _key(finding: Finding) -> tuple[str, str, str, str, frozenset[str]]:
     return (finding.rule, finding.check, finding.status.value, finding.severity.value,
             frozenset(finding.events))
-
-
-# --------------------------------------------------------------------------- the walk
-
-class Change(str, enum.Enum):
-    BECAME_DUE = "became due"
-    BECAME_VIOLATED = "became violated"
-    NEEDS_JUDGEMENT = "needs judgement"
-    SATISFIED = "satisfied"
-    NO_LONGER_DUE = "no longer due"  # the child left police detention before the deadline
-    NO_LONGER_FOUND = "no longer found"  # a violation or question the later record answers
-
-
-@frozen
-class StepChange:
-    change: Change
-    finding: Finding
-    reason: str
-
-
-@frozen
-class Step:
-    at: datetime
-    events: tuple[Event, ...]  # empty for the final, closing step
-    changes: tuple[StepChange, ...]
-    result: RecordResult
-    final: bool = False
-
-
-@frozen
-class Walk:
-    record_id: str
-    steps: tuple[Step, ...]
-
-    @property
-    def final(self) -> RecordResult:
-        return self.steps[-1].result
-
-
-class Judge(Protocol):
-    """What the walk needs of a Checker (kept as a protocol: scenarios and their formatters
-    never load the engine themselves)."""
-
-    def check(self, record: CustodyRecord, as_of: datetime | None = None,
-              now: datetime | None = None, warnings: tuple[str, ...] = ()) -> RecordResult:
-        ...
-
-
-def walk(checker: Judge, record: CustodyRecord) -> Walk:
-    """Judge the record at each event's time, then as closed, and say what changed at each."""
-    return Walk(record.record_id, tuple(steps(checker, record)))
-
-
-def steps(checker: Judge, record: CustodyRecord) -> Iterator[Step]:
-    """The walk one step at a time, so that a trainer's screen can stop between events."""
-    ordered = sorted(record.events, key=lambda event: (event.at, event.id))
-    if not ordered:
-        return
-    # A record with no leaving event and no closed_at is judged as it stood at its last event,
-    # never at the real clock, so that a scenario plays the same every day.
-    last = ordered[-1].at
-    before: tuple[Finding, ...] = ()
-    times = sorted({event.at for event in ordered})
-    for moment in times:
-        result = checker.check(record, as_of=moment, now=last)
-        happened = tuple(e for e in ordered if e.at == moment)
-        yield Step(moment, happened, tuple(_changes(before, result, happened)), result)
-        before = result.findings
-    final = checker.check(record, now=last)
-    yield Step(final.as_of, (), tuple(_changes(before, final, ())), final, final=True)
-
-
-def _identity(finding: Finding, result: RecordResult) -> tuple[str, str, tuple[str, ...]]:
-    """Which obligation a finding is about, across steps: its rule, check and events, without
-    the event by which the child left (bound only once the record has ended)."""
-    left = result.timeline.left_by.id if result.timeline.left_by else None
-    return finding.rule, finding.check, tuple(e for e in finding.events if e != left)
-
-
-def _changes(before: tuple[Finding, ...], result: RecordResult,
-             happened: tuple[Event, ...]) -> Iterator[StepChange]:
-    old = {_identity(f, result): f for f in before}
-    new = {_identity(f, result): f for f in result.findings}
-    timeline = result.timeline
-    cause = "; ".join(f"{e.id} {describe_event(e, timeline)}" for e in happened)
-    leaving = next((e for e in happened if e.type in LEAVES_DETENTION), None)
-    for key, finding in new.items():
-        previous = old.get(key)
-        if previous is not None and previous.status is finding.status:
-            continue
-        if finding.status is Status.PENDING:
-            yield StepChange(Change.BECAME_DUE, finding, finding.message)
-        elif finding.status is Status.VIOLATED:
-            # Judged only at events, a deadline that fell between two of them shows at the
-            # second: say when it actually passed.
-            lapsed = (f"deadline {clock_time(previous.due, timeline)} passed: "
-                      if previous is not None and previous.due is not None else "")
-            yield StepChange(Change.BECAME_VIOLATED, finding, lapsed + finding.message)
-        else:
-            yield StepChange(Change.NEEDS_JUDGEMENT, finding, finding.question or finding.message)
-    for key, finding in old.items():
-        if key in new:
-            continue
-        if finding.status is Status.PENDING and leaving is not None:
-            yield StepChange(Change.NO_LONGER_DUE, finding,
-                             f"the child left police detention: {leaving.id} "
-                             f"{describe_event(leaving, timeline)}")
-        elif finding.status is Status.PENDING:
-            how = f"met by {cause}" if cause else "met by the record as closed"
-            yield StepChange(Change.SATISFIED, finding, how)
-        else:
-            how = f"after {cause}" if cause else "once the record is judged as closed"
-            yield StepChange(Change.NO_LONGER_FOUND, finding, how)

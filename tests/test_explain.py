@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from custody_rules.checker import Checker
-from custody_rules.explain import Outcome, Verdict, explain
 from custody_rules.validate import validate_record
+from custody_rules.views.explain import Outcome, Verdict, explain
 from tests.conftest import ROOT
 from tests.helpers import invoke
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from custody_rules.checker import Checker
-from custody_rules.handover import handover_for
 from custody_rules.validate import validate_record
+from custody_rules.views.handover import handover_for
 from tests.conftest import ROOT
 from tests.helpers import invoke
 

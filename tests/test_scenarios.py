@@ -12,13 +12,12 @@ from custody_rules.checker import Checker
 from custody_rules.rulebook import Status
 from custody_rules.training import (
     HMICFRS_2022_FAILURES,
-    Change,
     differences,
     find_scenario,
     load_library,
     scenario_names,
-    walk,
 )
+from custody_rules.views.scenario import Change, walk
 from tests.conftest import ROOT
 from tests.helpers import invoke
 

@@ -21,16 +21,17 @@ from custody_rules.audit.profile import Profile, load_profile
 from custody_rules.audit.runner import run_pool
 from custody_rules.audit.sources import CSV, Source, count_items, discover
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
-from custody_rules.audit.worker import WorkerTask
+from custody_rules.audit.worker import RenderRecord, WorkerTask
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.rulebook import Rulebook, load_rulebook
 
 
 class ReportSink(Protocol):
-    """A report format. `want` says what each worker must render per record for it."""
+    """A report format. `renderer` gives the function that renders each checked record for
+    it, in the worker that checked it (None: the report needs nothing per record)."""
 
-    want: str
+    def renderer(self) -> RenderRecord | None: ...
 
     def record(self, digest: RecordDigest, output: bytes) -> None: ...
 
@@ -81,7 +82,8 @@ def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = 
         sources=prepared.sources,
         profile=prepared.profile,
         rulebook=prepared.rulebook,
-        as_of=request.as_of, now=request.now, want=sink.want, shard=0, shards=request.jobs,
+        as_of=request.as_of, now=request.now, render=sink.renderer(), shard=0,
+        shards=request.jobs,
         pseudonymiser=request.pseudonymiser,
     )
 

@@ -3,7 +3,8 @@
 A worker builds its own Checker (durable-rules allows one engine per process and its C core
 can crash: research section 9), reads its own share of the input from the files themselves,
 and sends the parent one message per record, flushed at once: a compact digest and, if the
-report needs it, the record's rendered output. Nothing large crosses between processes.
+report needs it, the record's rendered output (rendered by the report's own function, which the
+task carries: this package knows no output format). Nothing large crosses between processes.
 
 Because every record's message is sent before the next record starts, the parent knows, when
 a worker dies, exactly which record it died on (the first one it has no message for).
@@ -17,9 +18,9 @@ Messages, each one `Connection.send_bytes` frame whose first byte says what it i
 
 from __future__ import annotations
 
-import json
 import os
 import signal
+from collections.abc import Callable
 from datetime import datetime
 from multiprocessing.connection import Connection
 
@@ -31,13 +32,14 @@ from custody_rules.audit.sources import Item, Source, iter_items, load_item, rec
 from custody_rules.audit.summary import FAILED, REJECTED, RecordDigest, checked_digest
 from custody_rules.checker import Checker
 from custody_rules.errors import InputError
-from custody_rules.formatters import audit_html
-from custody_rules.formatters.json import result_to_dict
+from custody_rules.findings import RecordResult
 from custody_rules.rulebook import Rulebook
 from custody_rules.validate import validate_record
 
 HELLO, RECORD, DONE, FATAL = b"H", b"R", b"D", b"F"
-WANT_JSON, WANT_HTML, WANT_NOTHING = "json", "html", ""
+# What a report shows of each checked record, rendered in the worker that checked it. A module
+# level function, so that a spawned worker can be sent it.
+RenderRecord = Callable[[RecordResult, RecordDigest], bytes]
 # Test hook: a worker kills itself with SIGKILL before its (N+1)th record, as a C crash would.
 KILL_AFTER_ENV = "CUSTODY_RULES_TEST_KILL_AFTER"
 
@@ -53,7 +55,7 @@ class WorkerTask:
     rulebook: Rulebook
     as_of: datetime | None
     now: datetime
-    want: str
+    render: RenderRecord | None  # None: the report needs nothing per record
     shard: int
     shards: int
     start: int = 0
@@ -157,15 +159,5 @@ class _Worker:
             unmatched = tuple((column, task.pseudonymiser.token(privacy.TEXT, value))
                               for column, value in unmatched)
         digest = checked_digest(item.index, item.source, item.line, record, result, unmatched)
-        if task.want == WANT_JSON:
-            body = result_to_dict(result)
-            body["source"] = item.source
-            body["line"] = item.line
-            compliance = digest.compliance
-            body["compliance"] = round(compliance, 4) if compliance is not None else None
-            output = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        elif task.want == WANT_HTML and result.findings:
-            output = audit_html.record_section(result, digest).encode()
-        else:
-            output = b""
+        output = task.render(result, digest) if task.render is not None else b""
         return digest, output

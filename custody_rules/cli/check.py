@@ -20,11 +20,11 @@ from custody_rules.cli.options import (
 from custody_rules.errors import EngineError, InputError, PolicyError, RuleFileError
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
-from custody_rules.handover import handover_for
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.read import read_record_file
 from custody_rules.validate import validate_record
+from custody_rules.views.handover import handover_for
 
 
 @click.command("check")
@@ -56,10 +56,11 @@ def command(record: Path, as_of: datetime | None, output_format: str, full: bool
                             ) from None
     if pseudonymiser is not None:
         result = pseudonymiser.result(result)
+    handover = handover_for(result) if result.timeline.still_held else None
     if output_format == "json":
-        click.echo(json_format.render(result), nl=False)
-    elif result.timeline.still_held and not full:
-        click.echo(text_format.render_handover(handover_for(result)), nl=False,
+        click.echo(json_format.render(result, handover), nl=False)
+    elif handover is not None and not full:
+        click.echo(text_format.render_handover(handover), nl=False,
                    color=sys.stdout.isatty() or None)
     else:
         click.echo(text_format.render(result), nl=False, color=sys.stdout.isatty() or None)

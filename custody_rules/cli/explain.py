@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,12 +11,12 @@ import click
 from custody_rules.checker import Checker
 from custody_rules.cli.options import EngineFailure, InputProblem, as_of_option, policy_option
 from custody_rules.errors import EngineError, InputError, PolicyError, RuleFileError
-from custody_rules.explain import explain
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
 from custody_rules.policy import load_policy
 from custody_rules.read import read_record_file
 from custody_rules.validate import validate_record
+from custody_rules.views.explain import explain
 
 
 @click.command("explain")
@@ -50,8 +49,7 @@ def command(record: Path, rule_id: str, as_of: datetime | None, output_format: s
         raise EngineFailure(str(exc)) from None
     explanation = explain(wanted, result, hits, checker.rulebook)
     if output_format == "json":
-        click.echo(json.dumps(json_format.explanation_to_dict(explanation), indent=2,
-                              ensure_ascii=False))
+        click.echo(json_format.render_explanation(explanation), nl=False)
     else:
         click.echo(text_format.render_explanation(explanation), nl=False,
                    color=sys.stdout.isatty() or None)

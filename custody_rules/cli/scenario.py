@@ -22,16 +22,8 @@ from custody_rules.formatters import html as html_format
 from custody_rules.formatters import text as text_format
 from custody_rules.policy import load_policy
 from custody_rules.timeline import build_timeline
-from custody_rules.training import (
-    Scenario,
-    ScenarioError,
-    Step,
-    Walk,
-    differences,
-    find_scenario,
-    load_library,
-    steps,
-)
+from custody_rules.training import ScenarioError, find_scenario, load_library
+from custody_rules.views.scenario import Scenario, Step, Walk, WalkEnd, steps, walk_end
 
 _library_option = click.option(
     "--library", "library", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -99,21 +91,21 @@ def play_command(name: str, step_by_step: bool, output_format: str, output: Path
     try:
         if output_format == "html":
             walk = Walk(scenario.record.record_id, tuple(steps(checker, scenario.record)))
-            page = html_format.render_walk(walk, scenario)
+            end = walk_end(walk, scenario)
+            page = html_format.render_walk(walk, end, scenario)
             if output is None:
                 click.echo(page, nl=False)
             else:
                 output.write_text(page, encoding="utf-8")
         else:
-            walk = _play_text(checker, scenario, step_by_step, output)
+            end = _play_text(checker, scenario, step_by_step, output)
     except EngineError as exc:
         raise EngineFailure(str(exc)) from None
-    matches = scenario.expected is None or not differences(scenario.expected, walk.final.findings)
-    sys.exit(EXIT_OK if matches else EXIT_VIOLATIONS)
+    sys.exit(EXIT_OK if end.matches else EXIT_VIOLATIONS)
 
 
 def _play_text(checker: Checker, scenario: Scenario, step_by_step: bool,
-               output: Path | None) -> Walk:
+               output: Path | None) -> WalkEnd:
     written: list[str] = []
 
     def say(text: str) -> None:
@@ -131,8 +123,8 @@ def _play_text(checker: Checker, scenario: Scenario, step_by_step: bool,
         say(text_format.render_step(step))
         if interactive and not step.final:
             click.pause(info=click.style("  (any key for the next event)", dim=True))
-    walk = Walk(scenario.record.record_id, tuple(taken))
-    say(text_format.render_walk_end(walk, scenario))
+    end = walk_end(Walk(scenario.record.record_id, tuple(taken)), scenario)
+    say(text_format.render_walk_end(end))
     if output is not None:
         output.write_text("".join(written), encoding="utf-8")
-    return walk
+    return end

@@ -29,6 +29,7 @@ from custody_rules.audit.summary import (
     percent,
 )
 from custody_rules.audit.summary import where as place
+from custody_rules.audit.worker import RenderRecord
 from custody_rules.findings import RecordResult
 from custody_rules.formatters import local_iso
 from custody_rules.record import event_type
@@ -65,8 +66,14 @@ svg text{font:12px system-ui,sans-serif;fill:#1d2430}
 """
 
 
+def record_html(result: RecordResult, digest: RecordDigest) -> bytes:
+    """A record's section, for a record with findings (run in the worker that checked it)."""
+    return record_section(result, digest).encode() if result.findings else b""
+
+
 class HtmlReport:
-    want = "html"  # workers render each record's section (audit.worker.WANT_HTML)
+    def renderer(self) -> RenderRecord | None:
+        return record_html
 
     def __init__(self, out: IO[bytes]):
         self.out = out

@@ -17,10 +17,26 @@ import tempfile
 from typing import IO
 
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest
+from custody_rules.audit.worker import RenderRecord
+from custody_rules.findings import RecordResult
+from custody_rules.formatters.json import result_to_dict
+from custody_rules.views.handover import handover_for
+
+
+def record_json(result: RecordResult, digest: RecordDigest) -> bytes:
+    """One record's line of the report (run in the worker that checked it)."""
+    handover = handover_for(result) if result.timeline.still_held else None
+    body = result_to_dict(result, handover)
+    body["source"] = digest.source
+    body["line"] = digest.line
+    compliance = digest.compliance
+    body["compliance"] = round(compliance, 4) if compliance is not None else None
+    return _dumps(body)
 
 
 class JsonReport:
-    want = "json"  # workers render each record's findings JSON (audit.worker.WANT_JSON)
+    def renderer(self) -> RenderRecord | None:
+        return record_json
 
     def __init__(self, out: IO[bytes]):
         self.out = out

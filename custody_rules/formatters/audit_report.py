@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import IO, ClassVar
 
 from custody_rules.audit.summary import AuditSummary, RecordDigest
+from custody_rules.audit.worker import RenderRecord
 
 
 class SummaryReport:
     """Writes nothing per record and the rendered summary at the end."""
 
-    want = ""  # the summary needs nothing rendered per record
     encoding: ClassVar[str] = "utf-8"
 
     def __init__(self, out: IO[bytes]):
         self.out = out
+
+    def renderer(self) -> RenderRecord | None:
+        return None  # nothing rendered per record
 
     def record(self, digest: RecordDigest, output: bytes) -> None:
         pass

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
-from custody_rules.findings import Finding
-from custody_rules.narrative import clock_time, describe_event
 from custody_rules.rulebook import Status
-from custody_rules.training import Change, Scenario, Step, Walk, differences
+from custody_rules.views.narrative import clock_time, describe_event
+from custody_rules.views.scenario import Change, Scenario, Step, Walk, WalkEnd
 
 _CHANGE_CLASS = {
     Change.BECAME_DUE: "due", Change.BECAME_VIOLATED: "violated",
@@ -69,9 +68,8 @@ _SCRIPT = """
 """
 
 
-def render_walk(walk: Walk, scenario: Scenario | None) -> str:
+def render_walk(walk: Walk, end: WalkEnd, scenario: Scenario | None) -> str:
     """The page: the scenario's source and lesson, the walk, and the findings it ends with."""
-    final = walk.final
     title = scenario.title if scenario else f"Record {walk.record_id}"
     parts = [
         "<!DOCTYPE html>",
@@ -90,7 +88,7 @@ def render_walk(walk: Walk, scenario: Scenario | None) -> str:
     parts.append('<ol class="walk">')
     parts.extend(_step(step) for step in walk.steps)
     parts.append("</ol>")
-    parts.append(_final(final.findings, walk, scenario))
+    parts.append(_final(end))
     parts.append(f"<script>{_SCRIPT}</script></main></body></html>")
     return "\n".join(parts) + "\n"
 
@@ -134,7 +132,8 @@ def _step(step: Step) -> str:
     return "".join(out)
 
 
-def _final(findings: tuple[Finding, ...], walk: Walk, scenario: Scenario | None) -> str:
+def _final(end: WalkEnd) -> str:
+    findings = end.final.findings
     out = [f"<h2>Findings at the end ({len(findings)})</h2>"]
     if findings:
         out.append("<table><thead><tr><th>Rule</th><th>Status</th><th>Severity</th>"
@@ -152,8 +151,8 @@ def _final(findings: tuple[Finding, ...], walk: Walk, scenario: Scenario | None)
         out.append("</tbody></table>")
     else:
         out.append('<p class="ok">No findings: every rule that applied was met.</p>')
-    if scenario is not None and scenario.expected is not None:
-        problems = differences(scenario.expected, walk.final.findings)
+    if end.expected is not None:
+        problems = end.problems
         if problems:
             out.append('<p class="bad">The findings differ from the scenario\'s expected ones:'
                        "</p><ul>" + "".join(f"<li>{escape(p)}</li>" for p in problems) + "</ul>")

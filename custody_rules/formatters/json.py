@@ -3,6 +3,7 @@
 For a child still held, the check JSON also carries a `handover` object (the sergeant's
 handover view, for a custody system to show): it refers to findings by their index in
 `findings` instead of repeating them, and adds the PACE clock, the next review and the log.
+The caller builds that view (`views.handover.handover_for`); this module only writes it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from custody_rules.explain import CheckVerdict, Explanation, FactUse
 from custody_rules.findings import Finding, RecordResult, format_duration
 from custody_rules.formatters import local_iso
-from custody_rules.handover import Handover, handover_for
 from custody_rules.rulebook import Status
+from custody_rules.views.explain import CheckVerdict, Explanation, FactUse
+from custody_rules.views.handover import Handover
 
 
 def finding_to_dict(finding: Finding, result: RecordResult) -> dict[str, Any]:
@@ -38,9 +39,9 @@ def finding_to_dict(finding: Finding, result: RecordResult) -> dict[str, Any]:
     return out
 
 
-def result_to_dict(result: RecordResult) -> dict[str, Any]:
-    """The record's findings; with a `handover` object only while the child is still held,
-    so that closed records (all an audit sees) keep exactly the contract's shape."""
+def result_to_dict(result: RecordResult, handover: Handover | None = None) -> dict[str, Any]:
+    """The record's findings, and the `handover` object when one is given: only while the
+    child is still held, so that closed records keep exactly the contract's shape."""
     out: dict[str, Any] = {
         "record_id": result.record_id,
         "as_of": local_iso(result.as_of, result.timeline),
@@ -49,8 +50,8 @@ def result_to_dict(result: RecordResult) -> dict[str, Any]:
         "ruleset": {"version": result.ruleset_version, "digest": result.ruleset_digest},
         "warnings": list(result.warnings),
     }
-    if result.timeline.still_held:
-        out["handover"] = handover_to_dict(handover_for(result))
+    if handover is not None:
+        out["handover"] = handover_to_dict(handover)
     return out
 
 
@@ -150,5 +151,9 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
     }
 
 
-def render(result: RecordResult) -> str:
-    return json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n"
+def render(result: RecordResult, handover: Handover | None = None) -> str:
+    return json.dumps(result_to_dict(result, handover), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_explanation(explanation: Explanation) -> str:
+    return json.dumps(explanation_to_dict(explanation), indent=2, ensure_ascii=False) + "\n"

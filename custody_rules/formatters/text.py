@@ -6,27 +6,17 @@ needs a person's judgement. Times are shown in the record's own UTC offset.
 
 from __future__ import annotations
 
-import re
 import textwrap
 
-import click
-
-from custody_rules.explain import CheckVerdict, Explanation, FactUse, Outcome, Verdict
 from custody_rules.findings import Finding, RecordResult, format_duration
 from custody_rules.formatters import local_iso
-from custody_rules.handover import Handover, Obligation, PaceClock
-from custody_rules.narrative import clock_time, describe_event
+from custody_rules.formatters.style import style
 from custody_rules.rulebook import Severity, Status
 from custody_rules.timeline import Timeline
-from custody_rules.training import (
-    Change,
-    ExpectedFinding,
-    Scenario,
-    Step,
-    Walk,
-    differences,
-    disputed_match,
-)
+from custody_rules.views.explain import CheckVerdict, Explanation, FactUse, Outcome, Verdict
+from custody_rules.views.handover import Handover, Obligation, PaceClock
+from custody_rules.views.narrative import clock_time, describe_event
+from custody_rules.views.scenario import Change, ExpectedFinding, Scenario, Step, WalkEnd
 
 SEVERITY_LABEL = {
     Severity.STATUTE: "Statute",
@@ -39,37 +29,37 @@ WIDTH = 100
 
 
 def render(result: RecordResult) -> str:
-    """The whole report as text with ANSI styles; click.echo strips them off a terminal."""
+    """The whole report as text with ANSI styles (the CLI strips them off a terminal)."""
     lines: list[str] = []
     held = "still held" if result.timeline.still_held else "left police detention"
     as_of = local_iso(result.as_of, result.timeline).replace("T", " ")
-    lines.append(click.style(f"Record {result.record_id}", bold=True)
+    lines.append(style(f"Record {result.record_id}", bold=True)
                  + f"  (as of {as_of}; {held})")
     violated = [f for f in result.findings if f.status is Status.VIOLATED]
     pending = [f for f in result.findings if f.status is Status.PENDING]
     review = [f for f in result.findings if f.status is Status.NEEDS_REVIEW]
     if not result.findings:
-        lines.append(click.style("No findings: every rule that applied was met.", fg="green"))
+        lines.append(style("No findings: every rule that applied was met.", fg="green"))
     if violated:
         lines.append("")
-        lines.append(click.style(f"Violations ({len(violated)})", fg="red", bold=True))
+        lines.append(style(f"Violations ({len(violated)})", fg="red", bold=True))
         for severity in Severity:
             group = [f for f in violated if f.severity is severity]
             if group:
-                lines.append(click.style(f"  {SEVERITY_LABEL[severity]}", bold=True))
+                lines.append(style(f"  {SEVERITY_LABEL[severity]}", bold=True))
                 lines.extend(line for f in group for line in _finding(f, result))
     if pending:
         lines.append("")
-        lines.append(click.style(f"Falling due ({len(pending)})", fg="yellow", bold=True))
+        lines.append(style(f"Falling due ({len(pending)})", fg="yellow", bold=True))
         for finding in sorted(pending, key=lambda f: (f.due is None, f.due)):
             lines.extend(_finding(finding, result))
     if review:
         lines.append("")
-        lines.append(click.style(f"Needs a person's judgement ({len(review)})", fg="cyan",
+        lines.append(style(f"Needs a person's judgement ({len(review)})", fg="cyan",
                                  bold=True))
         lines.extend(line for f in review for line in _finding(f, result))
     for warning in result.warnings:
-        lines.append(click.style(f"warning: {warning}", fg="magenta"))
+        lines.append(style(f"warning: {warning}", fg="magenta"))
     lines.append("")
     lines.append(f"{len(result.applied)} of {len(result.in_force)} rules applied; ruleset "
                  f"{result.ruleset_version} ({result.ruleset_digest}).")
@@ -78,11 +68,11 @@ def render(result: RecordResult) -> str:
 
 def _finding(finding: Finding, result: RecordResult) -> list[str]:
     colour = STATUS_COLOUR[finding.status]
-    head = click.style(f"    {finding.rule}", fg=colour, bold=True) + f"  {finding.title}"
+    head = style(f"    {finding.rule}", fg=colour, bold=True) + f"  {finding.title}"
     if finding.status is Status.PENDING and finding.due is not None:
         left = format_duration(finding.due - result.as_of)
         due = local_iso(finding.due, result.timeline)[11:16]
-        head += click.style(f"  [due {due}, in {left}]", fg=colour)
+        head += style(f"  [due {due}, in {left}]", fg=colour)
     out = [head]
     wrap = textwrap.TextWrapper(width=WIDTH, initial_indent="      ", subsequent_indent="      ")
     out.extend(wrap.wrap(finding.message))
@@ -91,16 +81,11 @@ def _finding(finding: Finding, result: RecordResult) -> list[str]:
     details = f"{'; '.join(finding.citations)}. Events: {', '.join(finding.events) or '-'}"
     if finding.thresholds:
         details += f". Policy: {', '.join(finding.thresholds)}"
-    out.extend(click.style(line, dim=True) for line in wrap.wrap(details))
+    out.extend(style(line, dim=True) for line in wrap.wrap(details))
     return out
 
 
 # --------------------------------------------------------------------------- handover
-
-# findings.py writes every pending message as "Due by 20:10 (in 1h10m): <what>"; the handover
-# shows the due time and the time left in columns of their own, so only <what> is repeated.
-_DUE_PREFIX = re.compile(r"Due by .*?\(in [^)]*\): ")
-
 
 def render_handover(handover: Handover) -> str:
     """One terminal screen: the child, the PACE clock, what is violated, what falls due when,
@@ -109,7 +94,7 @@ def render_handover(handover: Handover) -> str:
     as_of = handover.as_of
     when = f"{as_of:%H:%M} on {as_of:%a} {as_of.day} {as_of:%b %Y}"
     place = ", ".join(p for p in (handover.station, handover.force) if p)
-    lines = [click.style(f"HANDOVER  {handover.record_id}", bold=True)
+    lines = [style(f"HANDOVER  {handover.record_id}", bold=True)
              + (f"  {place}" if place else "") + f"  as of {when}"]
     offences = "; ".join(handover.offences) or "no offence recorded"
     lines.extend(_wrap(f"Child {handover.child}. Offence: {offences}.", ""))
@@ -125,7 +110,7 @@ def render_handover(handover: Handover) -> str:
     lines.extend(_wrap("; ".join(status) + ".", ""))
 
     lines.append("")
-    lines.append(click.style("PACE clock", bold=True))
+    lines.append(style("PACE clock", bold=True))
     lines.extend(_clock_lines(handover))
 
     lines.append("")
@@ -146,7 +131,7 @@ def render_handover(handover: Handover) -> str:
     shown = len(handover.log)
     total = shown + handover.earlier_events
     latest = f", latest {shown} shown" if handover.earlier_events else ""
-    lines.append(click.style(f"Record so far ({total} events{latest})", bold=True))
+    lines.append(style(f"Record so far ({total} events{latest})", bold=True))
     time_width = max((len(clock_time(e.at, timeline)) for e in handover.log), default=5)
     id_width = max((len(e.event_id) for e in handover.log), default=3)
     for entry in handover.log:
@@ -198,8 +183,8 @@ def _clock_lines(handover: Handover) -> list[str]:
 
 def _section(title: str, colour: str, items: list[list[str]]) -> list[str]:
     if not items:
-        return [click.style(f"{title}: none", fg=colour, bold=True)]
-    return [click.style(f"{title} ({len(items)})", fg=colour, bold=True),
+        return [style(f"{title}: none", fg=colour, bold=True)]
+    return [style(f"{title} ({len(items)})", fg=colour, bold=True),
             *(line for item in items for line in item)]
 
 
@@ -208,7 +193,7 @@ def _brief(finding: Finding, text: str) -> list[str]:
     indent = " " * (4 + len(finding.rule))
     wrapped = textwrap.wrap(text, width=WIDTH, initial_indent=indent,
                             subsequent_indent=indent) or [indent]
-    head = click.style(f"  {finding.rule}", fg=STATUS_COLOUR[finding.status], bold=True)
+    head = style(f"  {finding.rule}", fg=STATUS_COLOUR[finding.status], bold=True)
     return [head + wrapped[0][len(finding.rule) + 2:], *wrapped[1:]]
 
 
@@ -216,14 +201,15 @@ def _obligation(obligation: Obligation, handover: Handover,
                 widths: tuple[int, int]) -> list[str]:
     """`  20:10  in 1h10m   RV-01  first review of detention (authorised at 14:10).`"""
     finding = obligation.finding
-    what = _DUE_PREFIX.sub("", finding.message, count=1)
+    # The due time and the time left have columns of their own: only the obligation is repeated.
+    what = finding.obligation or finding.message
     due = clock_time(obligation.due, handover.timeline)
     left = f"in {format_duration(obligation.time_left)}"
     columns = f"  {due:<{widths[0]}}  {left:<{widths[1]}}  "
     indent = " " * (len(columns) + len(finding.rule) + 2)
     wrapped = textwrap.wrap(what, width=WIDTH, initial_indent=indent,
                             subsequent_indent=indent) or [indent]
-    head = columns + click.style(finding.rule, fg="yellow", bold=True) + "  "
+    head = columns + style(finding.rule, fg="yellow", bold=True) + "  "
     return [head + wrapped[0][len(indent):], *wrapped[1:]]
 
 
@@ -248,10 +234,10 @@ def render_explanation(explanation: Explanation) -> str:
     rule = explanation.rule
     timeline = explanation.timeline
     held = "still held" if explanation.still_held else "left police detention"
-    lines = [click.style(f"{rule.id}  {rule.title}", bold=True),
+    lines = [style(f"{rule.id}  {rule.title}", bold=True),
              f"Record {explanation.record_id}, as of "
              f"{local_iso(explanation.as_of, timeline).replace('T', ' ')} ({held})",
-             click.style(f"Verdict: {explanation.verdict.value.replace('_', ' ')}",
+             style(f"Verdict: {explanation.verdict.value.replace('_', ' ')}",
                          fg=VERDICT_COLOUR[explanation.verdict], bold=True)]
     lines.extend(_wrap(explanation.summary, ""))
     lines.append("")
@@ -262,7 +248,7 @@ def render_explanation(explanation: Explanation) -> str:
     lines.extend(_wrap(f"Trigger: {' and '.join(explanation.trigger)}", "", "  "))
     if explanation.not_applicable:
         lines.append("")
-        lines.append(click.style("Why it did not apply", bold=True))
+        lines.append(style("Why it did not apply", bold=True))
         for line in explanation.not_applicable:
             indent = "  " + " " * (len(line) - len(line.lstrip()))
             lines.extend(_wrap(line.strip(), indent, indent + "  "))
@@ -270,7 +256,7 @@ def render_explanation(explanation: Explanation) -> str:
         lines.append("")
         title = "Trigger matched" if len(explanation.instances) == 1 else \
             f"Trigger match {number} of {len(explanation.instances)}"
-        lines.append(click.style(title, bold=True))
+        lines.append(style(title, bold=True))
         lines.extend(_use(use, timeline, "  ") for use in instance.used)
         for verdict in instance.checks:
             lines.extend(_check_verdict(verdict, timeline))
@@ -288,7 +274,7 @@ def _use(use: FactUse, timeline: Timeline, indent: str) -> str:
 
 def _check_verdict(verdict: CheckVerdict, timeline: Timeline) -> list[str]:
     check = verdict.check
-    label = click.style(f"[{verdict.outcome.value.replace('_', ' ')}]",
+    label = style(f"[{verdict.outcome.value.replace('_', ' ')}]",
                         fg=OUTCOME_COLOUR[verdict.outcome], bold=True)
     lines = [f"  Check {check.name} {label}"]
     lines.extend(_wrap(f"Breach when: {check.describe}", "    ", "      "))
@@ -338,7 +324,7 @@ def render_scenario_list(scenarios: list[Scenario]) -> str:
 
 
 def render_scenario_header(scenario: Scenario) -> str:
-    lines = [click.style(f"Scenario {scenario.name}: {scenario.title}", bold=True)]
+    lines = [style(f"Scenario {scenario.name}: {scenario.title}", bold=True)]
     lines.extend(_wrap(f"Source: {scenario.citation}", "", "  "))
     if scenario.source_finding:
         lines.extend(_wrap(f"What it found: {scenario.source_finding}", "", "  "))
@@ -357,7 +343,7 @@ def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
     """The header, the record's events in words, and the findings it must end with."""
     lines = [render_scenario_header(scenario).rstrip("\n"), ""]
     person = scenario.record.person
-    lines.append(click.style(f"Record {scenario.record.record_id}", bold=True)
+    lines.append(style(f"Record {scenario.record.record_id}", bold=True)
                  + f"  ({len(timeline.events)} events; born {person.date_of_birth or '?'})")
     for event in timeline.events:
         lines.append(f"  {clock_time(event.at, timeline):<{_TIME_WIDTH}}  {event.id:<5} "
@@ -368,19 +354,19 @@ def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
     else:
         agreed = [e for e in scenario.expected if not e.disputed]
         if agreed:
-            lines.append(click.style(f"Expected findings ({len(agreed)})", bold=True))
+            lines.append(style(f"Expected findings ({len(agreed)})", bold=True))
             lines.extend(line for item in agreed for line in _expected_item(item))
         else:
-            lines.append(click.style("Expected findings: none (good practice)", bold=True))
+            lines.append(style("Expected findings: none (good practice)", bold=True))
         if scenario.disputed:
             lines.append("")
-            lines.append(click.style(
+            lines.append(style(
                 f"Disputed ({len(scenario.disputed)}): the rules produce these; the law does "
                 "not support them", fg="magenta", bold=True))
             lines.extend(line for item in scenario.disputed for line in _expected_item(item))
         if scenario.not_found:
             lines.append("")
-            lines.append(click.style(
+            lines.append(style(
                 f"Not found ({len(scenario.not_found)}): the law would find these; the rules "
                 "do not", fg="magenta", bold=True))
             for rule, why in scenario.not_found:
@@ -390,7 +376,7 @@ def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
 
 def _expected_item(item: ExpectedFinding) -> list[str]:
     colour = STATUS_COLOUR[item.status]
-    head = ("  " + click.style(f"{item.rule} {item.status.value}", fg=colour, bold=True)
+    head = ("  " + style(f"{item.rule} {item.status.value}", fg=colour, bold=True)
             + f" ({item.severity.value}) {item.check} on {', '.join(item.events)}")
     return [head, *(_wrap(item.why, "      ") if item.why else [])]
 
@@ -400,48 +386,47 @@ def render_step(step: Step) -> str:
     timeline = step.result.timeline
     lines: list[str] = []
     if step.final:
-        lines.append(click.style(
+        lines.append(style(
             f"Record closed: judged as of {clock_time(step.at, timeline)}", bold=True))
     for index, event in enumerate(step.events):
         when = clock_time(event.at, timeline) if index == 0 else ""
-        lines.append(click.style(f"{when:<{_TIME_WIDTH}}", bold=True)
+        lines.append(style(f"{when:<{_TIME_WIDTH}}", bold=True)
                      + f" {event.id:<5} {describe_event(event, timeline)}")
     indent = " " * (_TIME_WIDTH + 7)
     hang = " " * (len(indent) + _MARK_WIDTH + 1)
     for change in step.changes:
         mark, colour = CHANGE_MARK[change.change]
         body = _wrap(f"{change.finding.rule}  {change.reason}", hang)
-        head = indent + click.style(f"{mark:<{_MARK_WIDTH}}", fg=colour, bold=True) + " "
+        head = indent + style(f"{mark:<{_MARK_WIDTH}}", fg=colour, bold=True) + " "
         lines.append(head + body[0][len(hang):])
         lines.extend(body[1:])
     return "\n".join(lines) + "\n"
 
 
-def render_walk_end(walk: Walk, scenario: Scenario | None) -> str:
+def render_walk_end(end: WalkEnd) -> str:
     """The findings the whole record ends with, and whether they are the scenario's."""
-    final = walk.final
+    final = end.final
     counts = {s: sum(1 for f in final.findings if f.status is s) for s in Status}
     summary = ", ".join(f"{n} {s.value.replace('_', ' ')}" for s, n in counts.items() if n)
-    lines = ["", click.style(f"Final findings ({summary or 'none'})", bold=True)]
-    for finding in final.findings:
+    lines = ["", style(f"Final findings ({summary or 'none'})", bold=True)]
+    for item in end.findings:
+        finding = item.finding
         colour = STATUS_COLOUR[finding.status]
-        lines.append("  " + click.style(f"{finding.rule} {finding.status.value}", fg=colour,
-                                        bold=True)
+        lines.append("  " + style(f"{finding.rule} {finding.status.value}", fg=colour,
+                                  bold=True)
                      + f" ({finding.severity.value}) {finding.check}")
         lines.extend(_wrap(finding.message, "      "))
-        dispute = disputed_match(scenario, finding) if scenario is not None else None
-        if dispute is not None:
-            lines.extend(click.style(line, fg="magenta") for line in
-                         _wrap(f"Disputed: {dispute.why}", "      ", "        "))
-    if scenario is not None and scenario.expected is not None:
-        problems = differences(scenario.expected, final.findings)
+        if item.dispute is not None:
+            lines.extend(style(line, fg="magenta") for line in
+                         _wrap(f"Disputed: {item.dispute.why}", "      ", "        "))
+    if end.expected is not None:
         lines.append("")
-        if problems:
-            lines.append(click.style("The findings differ from the scenario's expected ones:",
-                                     fg="red", bold=True))
-            lines.extend(line for p in problems for line in _wrap(p, "  ", "    "))
+        if end.problems:
+            lines.append(style("The findings differ from the scenario's expected ones:",
+                               fg="red", bold=True))
+            lines.extend(line for p in end.problems for line in _wrap(p, "  ", "    "))
         else:
-            lines.append(click.style(
-                f"As expected: the record ends with the scenario's {len(scenario.expected)} "
+            lines.append(style(
+                f"As expected: the record ends with the scenario's {len(end.expected)} "
                 "expected findings.", fg="green"))
     return "\n".join(lines) + "\n"

@@ -25,7 +25,6 @@ from attrs import frozen
 from custody_rules.engine import Hit
 from custody_rules.engine.compile import APPLIES
 from custody_rules.findings import Finding, RecordResult
-from custody_rules.narrative import clock_time, describe_event, words
 from custody_rules.record import EVENT_TYPES
 from custody_rules.rulebook import (
     DEADLINE,
@@ -40,6 +39,7 @@ from custody_rules.rulebook import (
     Status,
 )
 from custody_rules.timeline import Fact, Timeline
+from custody_rules.views.narrative import clock_time, describe_event, words
 
 # Enough combinations to explain any real record; a runaway product is cut, never hung on.
 MAX_COMBINATIONS = 500

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from attrs import frozen
 
 from custody_rules.findings import Finding, RecordResult
-from custody_rules.narrative import describe_event, local
 from custody_rules.record import Event, Extension
 from custody_rules.rulebook import Status
 from custody_rules.timeline import Timeline
+from custody_rules.views.narrative import describe_event, local
 
 # A handover is read on one screen: the log shows the latest events, and says how many it hid.
 RECENT_EVENTS = 12
