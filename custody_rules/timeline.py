@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bisect
 import enum
+import json
+import re
 import typing
 import zoneinfo
 from collections.abc import Mapping
@@ -42,7 +44,17 @@ SEVENTEEN_JUVENILE_FROM = date(2015, 10, 26)
 # A child is not lawfully held for weeks; past this many deadlines the findings already say so,
 # and an open record checked years later must not produce thousands of facts.
 MAX_REVIEW_DEADLINES = 30
-NOTE_CHARS_FOR_RULES = 500
+# durable-rules scans at most 65,535 bytes of a string for a regular expression, counted as the
+# string is written in the JSON it is given (the length wraps at 16 bits: measured, a word
+# anywhere in a 70,008-character note was not found, one in 65,527 characters was; "é", written
+# \u00e9, counts 6). Notes are read whole (issue 11): the rules see a note with every character
+# outside printable ASCII as a space (their patterns are ASCII words, matched ASCII-case-
+# insensitively: nothing they can match is lost), and a note still too long reaches them as
+# overlapping pieces of at most ENGINE_TEXT_BYTES, sharing PIECE_OVERLAP characters so that no
+# word is cut in two. A 100,000-character note is at most 4 pieces.
+ENGINE_TEXT_BYTES = 60_000
+PIECE_OVERLAP = 1_000
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
 try:
     UK: tzinfo | None = zoneinfo.ZoneInfo("Europe/London")
 except zoneinfo.ZoneInfoNotFoundError:  # no time zone data: fall back to the events' offsets
@@ -132,6 +144,36 @@ def age_at(record: CustodyRecord, moment: datetime) -> int | None:
     if (local.month, local.day) < (dob.month, dob.day):
         years -= 1
     return years
+
+
+def text_pieces(text: str) -> list[str]:
+    """The note as the rules match it: printable ASCII (anything else a space), whole if the
+    engine can scan it, else overlapping pieces that it can, covering it all: each at most
+    ENGINE_TEXT_BYTES long as JSON writes it, each starting PIECE_OVERLAP characters before the
+    previous one ended."""
+    text = _NOT_PRINTABLE_ASCII.sub(" ", text)
+    if _json_length(text) <= ENGINE_TEXT_BYTES:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    while True:
+        # The longest piece from `start` that fits: every character now takes 1 or 2 bytes.
+        low, high = start + ENGINE_TEXT_BYTES // 2, min(len(text), start + ENGINE_TEXT_BYTES)
+        low = min(low, high)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _json_length(text[start:middle]) <= ENGINE_TEXT_BYTES:
+                low = middle
+            else:
+                high = middle - 1
+        pieces.append(text[start:low])
+        if low >= len(text):
+            return pieces
+        start = low - PIECE_OVERLAP
+
+
+def _json_length(text: str) -> int:
+    return len(json.dumps(text)) - 2
 
 
 def is_pace_juvenile(age: int | None, moment: datetime) -> bool:
@@ -308,13 +350,17 @@ def _facts(timeline: Timeline) -> list[Fact]:
             # Free text can sit on any event (a "JDC for inspector" on the bail decision); one
             # `note` fact per noted event lets a rule match notes whatever the event's type.
             # durable-rules matches a regex reliably only as `.*word.*`, one per field, so the
-            # text is given twice: a pattern needing two words puts one on each field.
-            facts.append(Fact(
-                "note", epoch(event.at),
-                {"of_type": event.type, "note": fields["note"], "note_2": fields["note"],
-                 "seq": seq, "in_detention": fields["in_detention"]},
-                (event.id,), derived=True,
-            ))
+            # text is given twice: a pattern needing two words puts one on each field. A note
+            # too long for the engine to scan whole is given in pieces, every pair of them.
+            pieces = text_pieces(str(fields["note"]))
+            for first in pieces:
+                for second in pieces:
+                    facts.append(Fact(
+                        "note", epoch(event.at),
+                        {"of_type": event.type, "note": first, "note_2": second,
+                         "seq": seq, "in_detention": fields["in_detention"]},
+                        (event.id,), derived=True,
+                    ))
         if isinstance(event, Review):
             reviews_before += 1
     facts.append(_child_fact(timeline))
@@ -429,7 +475,9 @@ def _own_fields(event: Event) -> dict[str, FieldValue]:
     note = event.note or ""
     fields: dict[str, FieldValue] = {
         "has_note": int(bool(note.strip())),
-        "note": note[:NOTE_CHARS_FOR_RULES],
+        # The whole note (issue 11, kind 7): a sentence after the 500th character can decide a
+        # finding. Its length is bounded by the record's text limit (convert.MAX_TEXT_CHARS).
+        "note": note,
     }
     for name, kind, enum_type in _field_kinds(type(event)):
         value = getattr(event, name)

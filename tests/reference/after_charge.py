@@ -27,7 +27,6 @@ NOT_IMPRACTICABLE = frozenset({
     "behaviour", "offence_seriousness", "no_secure_accommodation", "risk_of_absconding",
     "own_interests",
 })
-NOTE_CHARS = 500  # what the engine sees of a note
 
 
 # --------------------------------------------------------------------------- helpers
@@ -298,7 +297,7 @@ def custody_officer_certifies(t: Timeline, policy: Policy) -> Iterator[Expected]
     left_for_inspector = []
     if _not_moved(t) and not certificates:
         for event in t.events:
-            text = (event.note or "")[:NOTE_CHARS]
+            text = event.note or ""  # read whole (issue 11, kind 7)
             if not _has_text(event.note) or not _mentions(text, "insp"):
                 continue
             if _mentions(text, "jdc") or _mentions(text, "cert"):

@@ -21,7 +21,6 @@ INSPECTOR = RANK_LEVEL[Rank.INSPECTOR]
 REMOTE = ("telephone", "video")
 INVOLVED_ROLES = ("arresting_officer", "investigating_officer")
 ASLEEP = re.compile(r"sleep|slept", re.IGNORECASE)
-NOTE_CHARS = 500
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -241,7 +240,7 @@ def representations_at_reviews(t: Timeline, policy: Policy) -> Iterator[Expected
     for review in child_reviews(t):
         events = child | {review.id} | end_ids(t)
         if not getattr(review, "child_views_recorded", None):
-            note = (review.note or "")[:NOTE_CHARS]
+            note = review.note or ""  # read whole (issue 11, kind 7)
             asleep = has_text(review.note) and ASLEEP.search(note) is not None
             yield Expected("RV-07", "needs_review" if asleep else "violated", frozenset(events))
         offered = bool(getattr(review, "aa_offered_representations", None))
