@@ -23,7 +23,10 @@ def _check_line(check: Check, rule: RuleSpec) -> str:
     severity = (check.severity or rule.severity).value
     line = f"- **{STATUS_WORDS[check.status]}** ({severity}): {check.describe}"
     if check.deadline is not None:
-        line += (f" Deadline: `{check.deadline.describe()}`; before it, while the child is held,"
+        closed_only = any(c.field == "open" and c.op == "eq" and c.value == 0 for c in check.end)
+        line += (f" Deadline: `{check.deadline.describe()}`; judged once the child has left."
+                 if closed_only else
+                 f" Deadline: `{check.deadline.describe()}`; before it, while the child is held,"
                  " the finding is *pending*.")
     if check.question:
         line += f" Question for a person: *{check.question}*"
@@ -76,8 +79,10 @@ def render_reference(rulebook: Rulebook) -> str:
     out = [HEADER, "# Rule reference", ""]
     out.append(f"Ruleset {rulebook.version}, {len(rulebook.rules)} rules. Severity: `statute` "
                "(an Act or statutory instrument), `code` (PACE Code C), `guidance`, "
-               "`good_practice` (force policy). A finding the law does not settle is "
-               "`needs_review`, with the question a person must answer.")
+               "`policy` (only a force policy threshold passed, which the finding names; where "
+               "the law's own condition is met another check reports it at the law's "
+               "severity), `good_practice` (recommended practice). A finding the law does not "
+               "settle is `needs_review`, with the question a person must answer.")
     out += ["", "| id | title | severity | law |", "| --- | --- | --- | --- |"]
     for rule in rulebook:
         anchor = f"{rule.id.lower()}-{_slug(rule.title)}"

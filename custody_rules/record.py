@@ -220,8 +220,18 @@ class AARequested(Event):
 
 @frozen(kw_only=True)
 class AAArrived(Event):
+    """An appropriate adult arrives. Who the adult is decides whether they can act (Code C 1.7,
+    Note 1B): `relationship` to the child in words ("mother", "foster carer"), `police_employee`
+    (a police officer, employed by the police, under the chief officer's direction or control,
+    or providing services to the force under contract) and `involved_in_case` (suspected of
+    involvement in the offence, the victim, a witness, involved in the investigation, or
+    received admissions before acting)."""
+
     type: ClassVar[str] = "aa_arrived"
     aa_type: AAType | None = None
+    relationship: str | None = None
+    police_employee: bool | None = None
+    involved_in_case: bool | None = None
 
 
 @frozen(kw_only=True)

@@ -41,6 +41,9 @@ class Severity(str, enum.Enum):
     STATUTE = "statute"
     CODE = "code"
     GUIDANCE = "guidance"
+    # Only a force policy threshold passed (issue 11): the finding names it; the law's own
+    # condition, where met, is reported at the law's severity by another check.
+    POLICY = "policy"
     GOOD_PRACTICE = "good_practice"
 
     @property

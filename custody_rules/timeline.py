@@ -23,12 +23,14 @@ from custody_rules.record import (
     EVENT_TYPES,
     LEAVES_DETENTION,
     RANK_LEVEL,
+    AAArrived,
     BailDecision,
     BailOutcome,
     CustodyRecord,
     Event,
     Extension,
     Review,
+    Role,
     Sex,
     UnknownEvent,
 )
@@ -307,10 +309,27 @@ def _detention_clock(
     return relevant, limit
 
 
+def can_act_as_appropriate_adult(arrival: Event) -> bool:
+    """Whether the adult who arrived can be relied on as the appropriate adult. Not a police
+    officer or police employee (Code C 1.7), not someone involved in the case (Note 1B), and not
+    an officer of the investigation recorded as the adult (`by`: the investigating or arresting
+    officer). An arrival that fails is no appropriate adult on site for any rule: the rules that
+    judge the adult (AA-01) report it, and a procedure recorded "with the appropriate adult"
+    while only such an adult was there becomes a question."""
+    if not isinstance(arrival, AAArrived):
+        return False
+    if arrival.police_employee or arrival.involved_in_case:
+        return False
+    role = arrival.by.role if arrival.by else None
+    return role not in (Role.INVESTIGATING_OFFICER, Role.ARRESTING_OFFICER)
+
+
 def _aa_visits(events: list[Event]) -> tuple[tuple[datetime, datetime | None], ...]:
     visits: list[tuple[datetime, datetime | None]] = []
     arrived: datetime | None = None
     for event in events:
+        if event.type == "aa_arrived" and not can_act_as_appropriate_adult(event):
+            continue
         if event.type == "aa_arrived" and arrived is None:
             arrived = event.at
         elif event.type == "aa_departed" and arrived is not None:

@@ -32,7 +32,8 @@ def test_json_follows_the_findings_contract() -> None:
         assert list(finding)[:7] == ["rule", "status", "severity", "title", "message", "events",
                                      "citations"]
         assert finding["status"] in ("violated", "pending", "needs_review")
-        assert finding["severity"] in ("statute", "code", "guidance", "good_practice")
+        assert finding["severity"] in ("statute", "code", "guidance", "policy",
+                                       "good_practice")
         assert finding["events"] and finding["citations"]
         assert ("due" in finding) == (finding["status"] == "pending")
 

@@ -147,7 +147,7 @@ MALFORMED: list[tuple[str, str | None, str, str]] = [
      'severity: code',
      'severity: serious',
      f"{PATH}:3 (XX-01): severity: 'serious' is not one of: statute, code, guidance, "
-      'good_practice'),
+      'policy, good_practice'),
     ('bad_date',
      'remedy: x\n',
      'remedy: x\neffective_from: yesterday\n',
@@ -176,7 +176,7 @@ MALFORMED: list[tuple[str, str | None, str, str]] = [
      'status: violated',
      'status: violated\n    severity: high',
      f"{PATH}:16 (XX-01): checks[0].severity: 'high' is not one of: statute, code, guidance, "
-      'good_practice'),
+      'policy, good_practice'),
     ('placeholder_unbound',
      'message: Review at {review.at}.',
      'message: Review at {earlier.at}.',

@@ -27,7 +27,7 @@ def test_rules_list_names_every_rule_once_in_catalogue_order() -> None:
     for rule in listed["rules"]:
         assert (ROOT / "rules" / rule["file"]).is_file()
         assert rule["citations"] and rule["severity"] in ("statute", "code", "guidance",
-                                                          "good_practice")
+                                                          "policy", "good_practice")
         assert f"{rule['id']}  " in text or f"{rule['id']}\x1b" in text
 
 

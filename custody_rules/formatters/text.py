@@ -22,6 +22,7 @@ SEVERITY_LABEL = {
     Severity.STATUTE: "Statute",
     Severity.CODE: "PACE Code",
     Severity.GUIDANCE: "Guidance",
+    Severity.POLICY: "Force policy threshold",
     Severity.GOOD_PRACTICE: "Good practice",
 }
 STATUS_COLOUR = {Status.VIOLATED: "red", Status.PENDING: "yellow", Status.NEEDS_REVIEW: "cyan"}

@@ -90,6 +90,14 @@ def _after(policy: Policy, event: Event, threshold: str) -> int:
     return epoch(event.at) + policy[threshold].seconds
 
 
+def _invalid(t: Timeline, certificate: Event) -> bool:
+    """A certificate whose reason the law does not accept: limb (a) for a reason Note 16D rules
+    out, or limb (b) for a child under 12."""
+    if _value(certificate, "limb") == "impracticable":
+        return _value(certificate, "reason") in NOT_IMPRACTICABLE
+    return _value(certificate, "limb") == "no_secure_accommodation" and _age(t, certificate) < 12
+
+
 def _mentions(text: str, word: str) -> bool:
     """Contains the word, ignoring ASCII case only (as the engine does)."""
     return re.search(re.escape(word), text, re.IGNORECASE | re.ASCII) is not None
@@ -120,51 +128,67 @@ def bail_refused_on_ground(t: Timeline, policy: Policy) -> Iterator[Expected]:
 
 @reference("PC-02")
 def moved_or_certified(t: Timeline, policy: Policy) -> Iterator[Expected]:
-    """Kept past the time allowed after the refusal with no certificate, or only with
-    certificates that cannot be valid (a reason Note 16D rules out; limb (b) under 12)."""
+    """s.38(6): moved, or certified with a reason the law accepts (not one Note 16D rules out,
+    not limb (b) under 12). The law sets no time: kept until leaving with no certificate, or
+    only invalid ones, is the statute breach; a first certificate later than the force allows,
+    or a child still held past it without a valid one, rests on the policy threshold; a child
+    moved late with no certificate is a question."""
     certificates = _of_type(t, "detention_certificate")
+    held_certificates = [c for c in certificates if _held_then(t, c)]
 
-    def invalid_reason(c: Event) -> bool:
-        return _value(c, "limb") == "impracticable" and _value(c, "reason") in NOT_IMPRACTICABLE
-
-    def limb_b_under_12(c: Event) -> bool:
-        return _value(c, "limb") == "no_secure_accommodation" and _age(t, c) < 12
-
+    valid_held = any(not _invalid(t, c) for c in held_certificates)
+    first_at = min((epoch(c.at) for c in certificates), default=None)
     moved = t.left_by is not None and t.left_by.type == "transfer_to_la"
     for refused in _refusals(t):
         deadline = _after(policy, refused, "certificate_within")
-        in_time = [c for c in certificates if epoch(c.at) <= deadline]
-        if not in_time:
-            if not moved:
-                yield from _by_deadline("PC-02", {refused.id}, t, deadline)
-            elif epoch(t.ends_at) > deadline:
-                # Moved in the end, but later than the policy allows and uncertified meanwhile.
-                yield Expected("PC-02", "needs_review", frozenset({refused.id}) | _end_ids(t))
-            continue
-        if any(not invalid_reason(c) and not limb_b_under_12(c) for c in in_time):
-            continue
-        for certificate in in_time:
-            yield from _by_deadline("PC-02", {refused.id, certificate.id}, t, deadline)
+        ids = frozenset({refused.id}) | _end_ids(t)
+        past = epoch(t.ends_at) > deadline
+        if not t.still_held and not moved and past:
+            if not held_certificates:
+                yield Expected("PC-02", "violated", ids)
+            elif not valid_held:
+                for certificate in held_certificates:
+                    yield Expected("PC-02", "violated", ids | {certificate.id})
+        if t.still_held and not valid_held:
+            yield from _by_deadline("PC-02", {refused.id}, t, deadline)
+        for certificate in held_certificates:
+            if epoch(certificate.at) == first_at and epoch(certificate.at) > deadline:
+                yield Expected("PC-02", "violated", ids | {certificate.id})
+        if moved and past and not held_certificates:
+            yield Expected("PC-02", "needs_review", ids)
 
 
 @reference("PC-03")
 def request_to_local_authority(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """Refused bail and not moved: a request to the local authority is made while the child is
-    in police detention, unless an imminent court appearance was certified."""
+    in police detention, unless an imminent court appearance was certified and the child did go
+    to court within the policy's idea of "imminent" of it. Left without one: statute; still
+    held past the time allowed without one: policy; excused only by a distant certificate:
+    policy, pointing at it."""
     if not _not_moved(t):
         return
-    requested = any(_held_then(t, r) for r in _of_type(t, "accommodation_request"))
-    court_certified = any(
-        _value(c, "limb") == "impracticable" and _value(c, "reason") == "imminent_court"
-        and _held_then(t, c)
-        for c in _of_type(t, "detention_certificate")
-    )
-    if requested or court_certified:
+    if any(_held_then(t, r) for r in _of_type(t, "accommodation_request")):
         return
+    court_certificates = [
+        c for c in _of_type(t, "detention_certificate")
+        if _value(c, "limb") == "impracticable" and _value(c, "reason") == "imminent_court"
+        and _held_then(t, c)
+    ]
+    imminent = policy["imminent_court_within"].seconds
+    ended = epoch(t.ends_at)
     for refused in _refusals(t):
-        yield from _by_deadline(
-            "PC-03", {refused.id}, t, _after(policy, refused, "accommodation_request_within")
-        )
+        deadline = _after(policy, refused, "accommodation_request_within")
+        if not court_certificates:
+            if t.still_held or ended > deadline:
+                yield from _by_deadline("PC-03", {refused.id}, t, deadline)
+            continue
+        if t.still_held or ended <= deadline:
+            continue
+        if any(epoch(c.at) >= ended - imminent for c in court_certificates):
+            continue
+        for certificate in court_certificates:
+            yield Expected("PC-03", "violated",
+                           frozenset({refused.id, certificate.id}) | _end_ids(t))
 
 
 @reference("PC-04")
@@ -256,19 +280,39 @@ def local_authority_receives(t: Timeline, policy: Policy) -> Iterator[Expected]:
                 yield Expected("PC-07", "violated",
                                frozenset({request.id, answer.id}) | _end_ids(t))
         deadline = _after(policy, request, "la_response_within")
-        if not any(epoch(request.at) <= epoch(a.at) <= deadline for a in answers):
-            yield from _by_deadline("PC-07", {request.id}, t, deadline)
+        ids = frozenset({request.id}) | _end_ids(t)
+        after = [a for a in answers if epoch(a.at) >= epoch(request.at)]
+        first = min((epoch(a.at) for a in after), default=None)
+        if t.still_held:
+            # Still waiting past the time the local protocol allows: policy.
+            if not any(epoch(a.at) <= deadline for a in after):
+                yield from _by_deadline("PC-07", {request.id}, t, deadline)
+        elif _not_moved(t) and epoch(t.ends_at) > deadline and not any(
+                epoch(a.at) <= epoch(t.ends_at) for a in after):
+            # Never answered while the child was held, and never received: the statute breach.
+            yield Expected("PC-07", "violated", ids)
+        for answer in after:
+            if (epoch(answer.at) == first and epoch(answer.at) > deadline
+                    and _held_then(t, answer)):
+                # Answered, but later than the local protocol allows: policy.
+                yield Expected("PC-07", "violated", ids | {answer.id})
 
 
 @reference("PC-08")
 def moved_after_acceptance(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """Guidance: out of police detention within the time allowed after the local authority
     accepts."""
+    certificates = _of_type(t, "detention_certificate")
     for accepted in _of_type(t, "la_response"):
         if (_value(accepted, "outcome") == "accepted" and _juvenile(t, accepted)
                 and _held_then(t, accepted)):
-            yield from _by_deadline("PC-08", {accepted.id}, t,
-                                    _after(policy, accepted, "transfer_within"))
+            deadline = _after(policy, accepted, "transfer_within")
+            # A certificate PC-02 would accept, made after the acceptance and in that time,
+            # explains the wait.
+            if any(epoch(accepted.at) <= epoch(c.at) <= deadline and not _invalid(t, c)
+                   for c in certificates):
+                continue
+            yield from _by_deadline("PC-08", {accepted.id}, t, deadline)
 
 
 @reference("PC-09")
@@ -329,6 +373,9 @@ def certificate_reason_valid(t: Timeline, policy: Policy) -> Iterator[Expected]:
                 if reason in NOT_IMPRACTICABLE or (reason == "none" and not text):
                     yield Expected("PC-11", "violated", ids)
                 if reason == "other" or (reason == "none" and text):
+                    yield Expected("PC-11", "needs_review", ids)
+                imminent = epoch(certificate.at) + policy["imminent_court_within"].seconds
+                if reason == "imminent_court" and epoch(t.ends_at) > imminent:
                     yield Expected("PC-11", "needs_review", ids)
             elif limb == "no_secure_accommodation":
                 rationale = _has_text(getattr(certificate, "serious_harm_rationale", None))

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from custody_rules.policy import Policy
+from custody_rules.record import Event
 from custody_rules.timeline import Timeline
 from tests.reference import Expected, reference
 from tests.reference.juvenile import (
+    aa_who_can_act_on_site,
     detained_child,
     end_ids,
     first_of,
@@ -43,6 +45,33 @@ def appropriate_adult_secured(t: Timeline, policy: Policy) -> Iterator[Expected]
             and not any(while_held(t, request) for request in requests)):
         yield Expected("AA-01", "needs_review",
                        frozenset({det.id, first_arrival.id} | end_ids(t)))
+    # Who the adult is (Code C 1.7, Note 1B).
+    for arrival in arrivals:
+        if not while_held(t, arrival):
+            continue
+        ids = frozenset({det.id, arrival.id} | end_ids(t))
+        kind = getattr(arrival, "aa_type", None)
+        kind_name = kind.value if kind is not None else "none"
+        if getattr(arrival, "police_employee", None):
+            if kind_name in ("other", "aa_scheme", "none"):
+                yield Expected("AA-01", "violated", ids)
+            else:
+                yield Expected("AA-01", "needs_review", ids)
+        if getattr(arrival, "involved_in_case", None):
+            yield Expected("AA-01", "needs_review", ids)
+        role = arrival.by.role.value if arrival.by is not None and arrival.by.role else None
+        if role in ("investigating_officer", "arresting_officer"):
+            yield Expected("AA-01", "needs_review", ids)
+    # Asked for, but not there for the first procedure that needed them (catalogue AA-01(d)).
+    if first_request is not None:
+        for kind_name in ("interview", "charge", "strip_search", "extension"):
+            procedure = first_of(t, kind_name)
+            if (procedure is None or not while_held(t, procedure)
+                    or not under_18(t, procedure.at)):
+                continue
+            if not any(arrival.at <= procedure.at for arrival in arrivals):
+                yield Expected("AA-01", "needs_review", frozenset(
+                    {det.id, first_request.id, procedure.id} | end_ids(t)))
 
 
 @reference("AA-02")
@@ -68,13 +97,14 @@ def rights_in_aa_presence(t: Timeline, policy: Policy) -> Iterator[Expected]:
     if det is None:
         return
     events = list(t.events)
+    yield from _present_but_none_on_site("AA-03", t, det, ("rights_given",))
     for index, rights in enumerate(events):
         if rights.type != "rights_given" or getattr(rights, "aa_present", None):
             continue
         if not under_18(t, rights.at):
             continue
         later = events[index + 1:]
-        if t.aa_on_site(rights.at):
+        if aa_who_can_act_on_site(t, rights.at):
             if not any(e.type == "rights_given" and getattr(e, "aa_present", None) for e in later):
                 yield Expected("AA-03", "violated", frozenset({det.id, rights.id} | end_ids(t)))
             continue
@@ -99,6 +129,7 @@ def aa_at_interview_and_charge(t: Timeline, policy: Policy) -> Iterator[Expected
     det = detained_child(t)
     if det is None:
         return
+    yield from _present_but_none_on_site("AA-04", t, det, ("interview", "charge"))
     for event in t.events:
         if event.type not in ("interview", "charge") or getattr(event, "aa_present", None):
             continue
@@ -106,3 +137,18 @@ def aa_at_interview_and_charge(t: Timeline, policy: Policy) -> Iterator[Expected
             continue  # urgent interview authorised (Code C 11.1, 11.18)
         status = "violated" if under_18(t, event.at) else "needs_review"
         yield Expected("AA-04", status, frozenset({det.id, event.id} | end_ids(t)))
+
+
+def _present_but_none_on_site(
+    rule: str, t: Timeline, det: Event, kinds: tuple[str, ...]
+) -> Iterator[Expected]:
+    """An entry "with the appropriate adult present" when the record's arrivals show no adult
+    who could act at the station then (and the record does record arrivals): a question."""
+    first_arrival = first_of(t, "aa_arrived")
+    if first_arrival is None:
+        return
+    for event in t.events:
+        if (event.type in kinds and getattr(event, "aa_present", None)
+                and under_18(t, event.at) and not aa_who_can_act_on_site(t, event.at)):
+            yield Expected(rule, "needs_review",
+                           frozenset({det.id, event.id, first_arrival.id} | end_ids(t)))

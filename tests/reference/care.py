@@ -10,6 +10,7 @@ from custody_rules.record import CellReason, Sex
 from custody_rules.timeline import Timeline
 from tests.reference import Expected, reference
 from tests.reference.juvenile import (
+    aa_who_can_act_on_site,
     detained_child,
     end_ids,
     first_of,
@@ -57,10 +58,21 @@ def strip_search_with_aa(t: Timeline, policy: Policy) -> Iterator[Expected]:
     det = detained_child(t)
     if det is None:
         return
+    first_arrival = first_of(t, "aa_arrived")
     for search in of_type(t, "strip_search"):
         if not under_18(t, search.at):
             continue
-        if getattr(search, "aa_present", None) or getattr(search, "aa_waived", None):
+        on_site = aa_who_can_act_on_site(t, search.at)
+        ids = frozenset({det.id, search.id} | end_ids(t))
+        if getattr(search, "aa_present", None):
+            # Declared present, but the arrivals show no adult who could act there then.
+            if first_arrival is not None and not on_site:
+                yield Expected("CR-04", "needs_review", ids | {first_arrival.id})
+            continue
+        if getattr(search, "aa_waived", None):
+            # A waiver needs the appropriate adult's presence (Annex A 11(c)).
+            if not on_site:
+                yield Expected("CR-04", "needs_review", ids)
             continue
         status = "needs_review" if getattr(search, "urgent", None) else "violated"
         yield Expected("CR-04", status, frozenset({det.id, search.id} | end_ids(t)))

@@ -50,6 +50,29 @@ def while_held(t: Timeline, event: Event) -> bool:
     return event.at <= t.ends_at
 
 
+def can_act(arrival: Event) -> bool:
+    """The adult who arrived can be the appropriate adult: not recorded as a police employee,
+    nor as involved in the case, nor recorded as the investigating or arresting officer."""
+    if getattr(arrival, "police_employee", None) or getattr(arrival, "involved_in_case", None):
+        return False
+    role = arrival.by.role.value if arrival.by is not None and arrival.by.role else None
+    return role not in ("investigating_officer", "arresting_officer")
+
+
+def aa_who_can_act_on_site(t: Timeline, moment: datetime) -> bool:
+    """An appropriate adult who can act is at the station: one arrived (and can act) and no
+    departure came since (a departure ends whoever's visit is open)."""
+    present_since: datetime | None = None
+    for event in t.events:
+        if event.at > moment:
+            break
+        if event.type == "aa_arrived" and can_act(event) and present_since is None:
+            present_since = event.at
+        elif event.type == "aa_departed":
+            present_since = None
+    return present_since is not None
+
+
 def has_text(value: str | None) -> bool:
     return bool(value and value.strip())
 

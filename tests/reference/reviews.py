@@ -16,6 +16,7 @@ from custody_rules.policy import Policy
 from custody_rules.record import RANK_LEVEL, Event, Rank
 from custody_rules.timeline import ReviewDeadline, Timeline
 from tests.reference import Expected, reference
+from tests.reference.juvenile import aa_who_can_act_on_site
 
 INSPECTOR = RANK_LEVEL[Rank.INSPECTOR]
 REMOTE = ("telephone", "video")
@@ -108,18 +109,30 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+# An interview begun in the two hours before a review fell due may still have been under way
+# (Code C 12.8: a break about every two hours); one begun earlier is put as a question.
+QUESTIONING_WINDOW = 2 * 3600
+
+
 def deadline_findings(
     rule: str, t: Timeline, child: frozenset[str], deadlines: Iterable[ReviewDeadline]
 ) -> Iterator[Expected]:
     """Review k is held by deadline k, or held late with a postponement (RV-03's business);
     held late without one, or never held while the child was held, is a violation."""
     reviews = of_type(t, "review")
+    interviews = [int(i.at.timestamp()) for i in of_type(t, "interview")]
     for deadline in deadlines:
         base = child | {deadline.counted_from.id} | end_ids(t)
         held = reviews[deadline.number - 1] if len(reviews) >= deadline.number else None
         if held is not None and in_detention(t, held):
-            if held.at > deadline.due and getattr(held, "postponed_reason", None) is None:
+            reason = getattr(held, "postponed_reason", None)
+            if held.at > deadline.due and reason is None:
                 yield Expected(rule, "violated", frozenset(base | {held.id}))
+            due = int(deadline.due.timestamp())
+            if (held.at > deadline.due and reason is not None and reason.value == "questioning"
+                    and not any(due - QUESTIONING_WINDOW <= at <= due for at in interviews)):
+                # s.40(4)(b)(i): postponed for questioning that the record does not show.
+                yield Expected(rule, "needs_review", frozenset(base | {held.id}))
         elif t.ends_at > deadline.due:
             yield Expected(rule, "violated", frozenset(base))
         elif t.still_held:
@@ -245,7 +258,7 @@ def representations_at_reviews(t: Timeline, policy: Policy) -> Iterator[Expected
             yield Expected("RV-07", "needs_review" if asleep else "violated", frozenset(events))
         offered = bool(getattr(review, "aa_offered_representations", None))
         present = bool(getattr(review, "aa_present", None))
-        if t.aa_on_site(review.at):
+        if aa_who_can_act_on_site(t, review.at):
             if not offered:
                 before = [a for a in arrivals if a.at <= review.at]
                 latest = max(a.at for a in before)
@@ -269,6 +282,10 @@ def post_charge_reviews_reconsider(t: Timeline, policy: Policy) -> Iterator[Expe
     charge = first_charge(t)
     refusals = first_refusals(t)
     certificates = of_type(t, "detention_certificate")
+    held = [c for c in certificates if in_detention(t, c)]
+    first_at = min((c.at for c in certificates), default=None)
+    moved = t.left_by is not None and t.left_by.type == "transfer_to_la"
+    allowed = timedelta(seconds=policy["certificate_within"].seconds)
     for review in child_reviews(t):
         if not (charged_at(t, review.at) and refused_at(t, review.at)):
             continue
@@ -277,5 +294,16 @@ def post_charge_reviews_reconsider(t: Timeline, policy: Policy) -> Iterator[Expe
         for refusal in refusals:
             if not getattr(review, "transfer_reconsidered", None):
                 yield Expected("RV-08", "violated", frozenset(events | {charge.id, refusal.id}))
-            if not any(c.at <= review.at for c in certificates):
+            # The time PC-02 allows for the move or the certificate is allowed here too.
+            if int(review.at.timestamp()) <= int((refusal.at + allowed).timestamp()):
+                continue
+            if first_at is not None and first_at <= review.at:
+                continue
+            if not held and not t.still_held and not moved:
+                # Kept throughout, never certified: the review's s.38(6) decision failed.
                 yield Expected("RV-08", "violated", frozenset(events | {refusal.id}))
+            for certificate in held:
+                if certificate.at == first_at:
+                    # Certified only after the review: late by the force's measure.
+                    yield Expected("RV-08", "violated",
+                                   frozenset(events | {refusal.id, certificate.id}))
