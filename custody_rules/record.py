@@ -297,6 +297,25 @@ class Extension(Event):
 
 
 @frozen(kw_only=True)
+class WarrantOfFurtherDetention(Event):
+    """A magistrates' court's warrant of further detention (PACE s.43): detention without
+    charge authorised to `until` (at most 36 hours from issue, s.43(12); never past 96 hours
+    from the relevant time)."""
+
+    type: ClassVar[str] = "warrant_of_further_detention"
+    until: datetime | None = None
+
+
+@frozen(kw_only=True)
+class WarrantExtended(Event):
+    """A magistrates' court's extension of a warrant of further detention (PACE s.44): to
+    `until`, at most 36 hours more and never past 96 hours from the relevant time (s.44(3))."""
+
+    type: ClassVar[str] = "warrant_extended"
+    until: datetime | None = None
+
+
+@frozen(kw_only=True)
 class Charge(Event):
     type: ClassVar[str] = "charge"
     aa_present: bool | None = None
@@ -351,6 +370,16 @@ class CourtAppearance(Event):
 
 
 @frozen(kw_only=True)
+class CourtAppearanceByVideoLink(Event):
+    """The child attends a court hearing by live link from the police station (Crime and
+    Disorder Act 1998 s.57C; PACE s.45ZA for warrant hearings): treated as present in court
+    (s.57A(2)) but still in police detention at the station, so it does not end it."""
+
+    type: ClassVar[str] = "court_appearance_by_video_link"
+    certificate_produced: bool | None = None
+
+
+@frozen(kw_only=True)
 class Release(Event):
     type: ClassVar[str] = "release"
     kind: ReleaseKind | None = None
@@ -393,13 +422,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         Arrest, Arrival, DetentionAuthorised, VulnerabilityForm, AARequested, AAArrived,
         AADeparted, WelfarePersonInformed, RightsGiven, CellPlacement, FemaleCarerAssigned,
-        StripSearch, Interview, Review, Extension, Charge, BailDecision, LAContact,
-        AccommodationRequest, LAResponse, TransferToLA, DetentionCertificate, CourtAppearance,
-        Release, SafeguardingConcern, SocialCareReferral, NRMReferral, StrategyDiscussion,
+        StripSearch, Interview, Review, Extension, WarrantOfFurtherDetention, WarrantExtended,
+        Charge, BailDecision, LAContact, AccommodationRequest, LAResponse, TransferToLA,
+        DetentionCertificate, CourtAppearance, CourtAppearanceByVideoLink, Release,
+        SafeguardingConcern, SocialCareReferral, NRMReferral, StrategyDiscussion,
     )
 }
 
-# The child leaves police detention at the first of these (record format, "Event types").
+# The child leaves police detention at the first of these (record format, "Event types"). An
+# appearance by video link from the station (court_appearance_by_video_link) is not one.
 LEAVES_DETENTION = frozenset({"release", "transfer_to_la", "court_appearance"})
 
 

@@ -33,6 +33,8 @@ from custody_rules.record import (
     Role,
     Sex,
     UnknownEvent,
+    WarrantExtended,
+    WarrantOfFurtherDetention,
 )
 
 HOUR = 3600
@@ -40,8 +42,19 @@ FIRST_REVIEW_AFTER = 6 * HOUR  # PACE s.40(3)(a)
 LATER_REVIEW_EVERY = 9 * HOUR  # PACE s.40(3)(b)-(c)
 CLOCK_LIMIT = 24 * HOUR  # PACE s.41(1)
 EXTENDED_LIMIT = 36 * HOUR  # PACE s.42(1)
-# 17-year-olds became "arrested juveniles" for PACE detention and bail on this day
-# (Criminal Justice and Courts Act 2015 s.42 amending PACE s.37(15)).
+WARRANT_PERIOD = 36 * HOUR  # PACE s.43(12), s.44(3)(a): a warrant runs at most 36 hours
+FURTHER_DETENTION_LIMIT = 96 * HOUR  # PACE s.44(3)(b): never past 96 hours from relevant time
+# s.43(5)(b): when the court cannot sit at the 36th hour but sits in the next 6 hours, the
+# application may be made then, and the person kept until it is heard (s.43(6)).
+COURT_SITTING_GRACE = 6 * HOUR
+# The three populations the law protects, each with its own age limit and dates (issue 11):
+# - the Code C "juvenile" (Code C 1.5): appears to be under 17 until the revised Code C came
+#   into force at 00:00 on 27 October 2013 (Home Office circular 012/2013, after R (HC) v SSHD
+#   [2013] EWHC 982 (Admin)); under 18 from then;
+# - the PACE "arrested juvenile" (s.37(15)): under 17 until Criminal Justice and Courts Act 2015
+#   s.42 came into force on 26 October 2015; under 18 from then;
+# - every detainee, whatever the age (s.40 reviews, s.40A, the s.41-s.44 clock).
+CODE_C_SEVENTEEN_FROM = date(2013, 10, 27)
 SEVENTEEN_JUVENILE_FROM = date(2015, 10, 26)
 # A child is not lawfully held for weeks; past this many deadlines the findings already say so,
 # and an open record checked years later must not produce thousands of facts.
@@ -91,6 +104,26 @@ class ReviewDeadline:
 
 
 @frozen
+class DetentionClock:
+    """The PACE s.41 clock: when it started, why, and the limit on detention without charge.
+
+    `basis` names the limb of s.41(2) that fixed the relevant time: `arrival` (d), `arrest`
+    (d: 24 hours after an arrest, when that is earlier than arrival) or `arrest_at_station`
+    (c: a person who attended voluntarily and was arrested at the station). `limit_set_by` is
+    the extension (s.42) or warrant (s.43, s.44) that set the limit, if any; `awaiting_court`
+    a warrant issued in the 6 hours after the 36th hour when the court could not sit sooner
+    (s.43(5)(b)), the person being kept meanwhile (s.43(6)).
+    """
+
+    relevant_time: datetime
+    basis: str
+    anchor: Event
+    limit: datetime
+    limit_set_by: Event | None = None
+    awaiting_court: Event | None = None
+
+
+@frozen
 class Timeline:
     record: CustodyRecord
     events: tuple[Event, ...]
@@ -108,6 +141,7 @@ class Timeline:
     facts: tuple[Fact, ...] = ()
     event_times: tuple[datetime, ...] = ()  # the events' times, for bisecting
     display_zone: tzinfo | None = None  # Europe/London when every offset agrees with it
+    clock: DetentionClock | None = None  # the s.41 clock (relevant_time and detention_limit)
 
     def age_at(self, moment: datetime) -> int | None:
         return age_at(self.record, moment)
@@ -136,12 +170,26 @@ def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def uk_date(moment: datetime) -> date:
+    """The calendar day in UK legal time (GMT, or BST in summer: Interpretation Act 1978 s.9,
+    Summer Time Act 1972 s.3) at that instant, whatever offset the record wrote it with."""
+    if UK is None:
+        return moment.date()
+    return moment.astimezone(UK).date()
+
+
 def age_at(record: CustodyRecord, moment: datetime) -> int | None:
-    """Completed years at `moment`, from the date of birth, else the apparent age."""
+    """Completed years at `moment`, from the date of birth, else the apparent age.
+
+    An age is attained at the start of the birthday (Family Law Reform Act 1969 s.9), and the
+    day is the UK's legal day: 00:30 BST on the 18th birthday (23:30 UTC the day before) is 18.
+    Someone born on 29 February attains an age on 1 March in a common year (the day after
+    28 February: the commonly held reading; the Act does not say).
+    """
     dob = record.person.date_of_birth
     if dob is None:
         return record.person.apparent_age
-    local = moment.date()
+    local = uk_date(moment)
     years = local.year - dob.year
     if (local.month, local.day) < (dob.month, dob.day):
         years -= 1
@@ -179,12 +227,23 @@ def _json_length(text: str) -> int:
 
 
 def is_pace_juvenile(age: int | None, moment: datetime) -> bool:
-    """An "arrested juvenile" for PACE detention and bail (s.37(15)) at that moment."""
+    """An "arrested juvenile" for PACE detention and bail (s.37(15)) at that moment: under 17,
+    or under 18 from 26 October 2015 (Criminal Justice and Courts Act 2015 s.42)."""
     if age is None:
         return False
     if age < 17:
         return True
-    return age == 17 and moment.date() >= SEVENTEEN_JUVENILE_FROM
+    return age == 17 and uk_date(moment) >= SEVENTEEN_JUVENILE_FROM
+
+
+def is_code_c_juvenile(age: int | None, moment: datetime) -> bool:
+    """A "juvenile" for Code C (1.5) at that moment: under 17, or under 18 from the revised
+    Code C in force at 00:00 on 27 October 2013."""
+    if age is None:
+        return False
+    if age < 17:
+        return True
+    return age == 17 and uk_date(moment) >= CODE_C_SEVENTEEN_FROM
 
 
 def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime) -> Timeline:
@@ -223,7 +282,9 @@ def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime)
     )
     reviews = [e for e in ordered if isinstance(e, Review) and e.at <= ends_at]
     deadlines = _review_deadlines(detention, reviews, ends_at, still_held)
-    relevant_time, limit = _detention_clock(ordered, first_of)
+    clock = _detention_clock(ordered, first_of)
+    relevant_time = clock.relevant_time if clock else None
+    limit = clock.limit if clock else None
     visits = _aa_visits(ordered)
 
     timeline = Timeline(
@@ -231,7 +292,7 @@ def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime)
         still_held=still_held, left_by=left_by, detention_first_authorised=detention,
         charge=charge, bail_refused=refused,
         review_deadlines=deadlines, relevant_time=relevant_time, detention_limit=limit,
-        aa_visits=visits,
+        aa_visits=visits, clock=clock,
     )
     return attrs.evolve(timeline, facts=tuple(_facts(timeline)),
                         event_times=tuple(event.at for event in ordered),
@@ -292,21 +353,50 @@ def _review_deadlines(
 
 def _detention_clock(
     events: list[Event], first_of: Mapping[str, Event]
-) -> tuple[datetime | None, datetime | None]:
-    """PACE s.41: the relevant time, and the limit in force (24h, or a s.42 extension to 36h)."""
+) -> DetentionClock | None:
+    """PACE s.41: the relevant time, and the limit in force (24h; a s.42 extension to 36h; a
+    magistrates' warrant of further detention, s.43, or its extension, s.44, to 96h at most)."""
     arrival = first_of.get("arrival")
     if arrival is None:
-        return None, None
-    relevant = arrival.at
+        return None
     arrest = first_of.get("arrest")
-    if arrest is not None:
-        relevant = min(relevant, arrest.at + timedelta(seconds=CLOCK_LIMIT))
+    anchor: Event = arrival
+    basis = "arrival"
+    relevant = arrival.at
+    if arrest is not None and arrest.at > arrival.at:
+        # s.41(2)(c): attended voluntarily (or went with a constable unarrested) and was
+        # arrested at the station: the clock starts at the arrest.
+        anchor, basis, relevant = arrest, "arrest_at_station", arrest.at
+    elif arrest is not None and arrest.at + timedelta(seconds=CLOCK_LIMIT) < arrival.at:
+        # s.41(2)(d): arrival, or 24 hours after the arrest, whichever is earlier.
+        anchor, basis = arrest, "arrest"
+        relevant = arrest.at + timedelta(seconds=CLOCK_LIMIT)
     limit = relevant + timedelta(seconds=CLOCK_LIMIT)
     ceiling = relevant + timedelta(seconds=EXTENDED_LIMIT)
+    outer = relevant + timedelta(seconds=FURTHER_DETENTION_LIMIT)
+    set_by: Event | None = None
+    awaiting: Event | None = None
     for event in events:
         if isinstance(event, Extension) and event.until is not None:
             limit = min(max(limit, event.until), ceiling)
-    return relevant, limit
+            set_by = event
+        elif isinstance(event, WarrantOfFurtherDetention | WarrantExtended):
+            if event.at < relevant:
+                continue
+            if event.at > limit:
+                # Issued after the limit in force had passed: lawful only for a first warrant
+                # in the 6 hours after the 36th hour (s.43(5)(b)); otherwise the child was
+                # already held unlawfully and the warrant does not undo it.
+                late_ok = (isinstance(event, WarrantOfFurtherDetention) and limit == ceiling
+                           and event.at <= ceiling + timedelta(seconds=COURT_SITTING_GRACE))
+                if not late_ok:
+                    break
+                awaiting = event
+            most = min(event.at + timedelta(seconds=WARRANT_PERIOD), outer)
+            until = min(event.until, most) if event.until is not None else most
+            limit = max(limit, until)
+            set_by = event
+    return DetentionClock(relevant, basis, anchor, limit, set_by, awaiting)
 
 
 def can_act_as_appropriate_adult(arrival: Event) -> bool:
@@ -356,6 +446,7 @@ def _facts(timeline: Timeline) -> list[Fact]:
             "nth": nth[event.type],
             "age": -1 if age is None else age,
             "juvenile": int(is_pace_juvenile(age, event.at)),
+            "code_c_juvenile": int(is_code_c_juvenile(age, event.at)),
             "charged": int(charge_at is not None and charge_at <= event.at),
             "refused": int(refused_at is not None and refused_at <= event.at),
             "in_detention": int(event.at <= timeline.ends_at),
@@ -389,14 +480,20 @@ def _facts(timeline: Timeline) -> list[Fact]:
             {"k": deadline.number, "counted_from_at": epoch(deadline.counted_from.at)},
             (deadline.counted_from.id,), derived=True,
         ))
-    if timeline.relevant_time is not None and timeline.detention_limit is not None:
-        clock_events = tuple(e.id for e in timeline.events if e.type in ("arrival", "extension"))
+    clock = timeline.clock
+    if clock is not None:
+        span = clock.limit - clock.relevant_time
+        # The relevant time rests on the arrival (and on the arrest when that fixed it).
+        evidence = tuple(dict.fromkeys(
+            [e.id for e in timeline.events if e.type == "arrival"][:1] + [clock.anchor.id]
+            + ([clock.limit_set_by.id] if clock.limit_set_by else [])))
         facts.append(Fact(
-            "detention_clock", epoch(timeline.relevant_time),
-            {"limit_at": epoch(timeline.detention_limit),
-             "limit_hours": (timeline.detention_limit - timeline.relevant_time).seconds // HOUR
-             + 24 * (timeline.detention_limit - timeline.relevant_time).days},
-            clock_events[:1] + clock_events[1:][-1:], derived=True,
+            "detention_clock", epoch(clock.relevant_time),
+            {"limit_at": epoch(clock.limit),
+             "limit_hours": span.seconds // HOUR + 24 * span.days,
+             "basis": clock.basis,
+             "awaiting_court": int(clock.awaiting_court is not None)},
+            evidence, derived=True,
         ))
     left = timeline.left_by
     facts.append(Fact(
@@ -456,15 +553,16 @@ def _field_kinds(cls: type) -> FieldKinds:
 # carries (beside `at`). The rulebook refuses any other type or field, so a typo cannot make a
 # rule silently match nothing; a test checks that every fact built stays within it.
 EVENT_FACT_FIELDS = frozenset({
-    "seq", "nth", "age", "juvenile", "charged", "refused", "in_detention", "aa_on_site",
-    "reviews_before", "by_rank", "by_rank_level", "by_role", "has_note", "note",
+    "seq", "nth", "age", "juvenile", "code_c_juvenile", "charged", "refused", "in_detention",
+    "aa_on_site", "reviews_before", "by_rank", "by_rank_level", "by_role", "has_note", "note",
 })
 DERIVED_FACT_FIELDS: dict[str, frozenset[str]] = {
     "note": frozenset({"of_type", "note", "note_2", "seq", "in_detention"}),
-    "child": frozenset({"age", "juvenile", "female", "looked_after", "violent_offence",
-                        "sexual_offence", "violent_or_sexual", "indictable", "offences"}),
+    "child": frozenset({"age", "juvenile", "code_c_juvenile", "female", "looked_after",
+                        "violent_offence", "sexual_offence", "violent_or_sexual", "indictable",
+                        "offences"}),
     "review_due": frozenset({"k", "counted_from_at"}),
-    "detention_clock": frozenset({"limit_at", "limit_hours"}),
+    "detention_clock": frozenset({"limit_at", "limit_hours", "basis", "awaiting_court"}),
     "end": frozenset({"open", "left", "left_by", "judged_at"}),
 }
 # Fields holding the record's free text: rules may match them, never quote them in a message.
@@ -529,6 +627,7 @@ def _child_fact(timeline: Timeline) -> Fact:
         {
             "age": -1 if age is None else age,
             "juvenile": int(moment is not None and is_pace_juvenile(age, moment)),
+            "code_c_juvenile": int(moment is not None and is_code_c_juvenile(age, moment)),
             "female": int(person.sex is Sex.FEMALE),
             "looked_after": int(person.looked_after),
             "violent_offence": int(violent),

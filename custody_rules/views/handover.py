@@ -149,12 +149,19 @@ def _offence(description: str | None, violent: bool, sexual: bool, indictable: b
     return f"{text} ({', '.join(kinds)})" if kinds else text
 
 
+# What the relevant time was counted from (PACE s.41(2)), by the timeline's basis.
+COUNTED_FROM = {
+    "arrival": "arrival",
+    "arrest": "24 hours after arrest",
+    "arrest_at_station": "arrest at the station (attended voluntarily)",
+}
+
+
 def pace_clock(timeline: Timeline) -> PaceClock | None:
-    if timeline.relevant_time is None or timeline.detention_limit is None:
+    clock = timeline.clock
+    if clock is None or timeline.relevant_time is None or timeline.detention_limit is None:
         return None
-    arrival = next((e for e in timeline.events if e.type == "arrival"), None)
-    counted_from = ("arrival" if arrival is not None and arrival.at == timeline.relevant_time
-                    else "24 hours after arrest")
+    counted_from = COUNTED_FROM.get(clock.basis, clock.basis)
     extensions = [e for e in timeline.events if isinstance(e, Extension) and e.until is not None]
     span = timeline.detention_limit - timeline.relevant_time
     return PaceClock(

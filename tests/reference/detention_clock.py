@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from attrs import frozen
 
 from custody_rules.policy import Policy
 from custody_rules.record import RANK_LEVEL, Rank
@@ -25,31 +27,78 @@ DAY = timedelta(hours=24)
 CEILING = timedelta(hours=36)
 
 
-def clock_ids(t: Timeline) -> frozenset[str]:
-    """The events the detention clock rests on: the arrival (the relevant time) and the
-    extension that set the limit (the last one recorded)."""
-    ids = [e.id for e in t.events if e.type in ("arrival", "extension")]
-    return frozenset(ids[:1] + ids[1:][-1:])
+WARRANT = timedelta(hours=36)  # s.43(12), s.44(3)(a)
+OUTER = timedelta(hours=96)  # s.44(3)(b)
+GRACE = timedelta(hours=6)  # s.43(5)(b)
+
+
+@frozen
+class Clock:
+    relevant: datetime
+    ids: frozenset[str]  # the events the clock rests on
+    limit: datetime
+
+
+def clock(t: Timeline) -> Clock | None:
+    """PACE s.41(2): the relevant time is the arrest when a person who came to the station was
+    arrested there (c), else arrival or 24 hours after arrest if earlier (d). The limit: 24h,
+    a s.42 extension's end (at most 36h), a warrant's end (at most 36h from its issue, 96h from
+    the relevant time) when the warrant came before the limit in force ran out, or in the 6
+    hours after the 36th hour (s.43(5)(b))."""
+    came = arrival(t)
+    if came is None:
+        return None
+    arrests = [e for e in t.events if e.type == "arrest"]
+    arrest = arrests[0] if arrests else None
+    relevant, ids = came.at, {came.id}
+    if arrest is not None and arrest.at > came.at:
+        relevant, ids = arrest.at, {came.id, arrest.id}
+    elif arrest is not None and arrest.at + DAY < came.at:
+        relevant, ids = arrest.at + DAY, {came.id, arrest.id}
+    limit = relevant + DAY
+    set_by: str | None = None
+    for event in t.events:
+        until = getattr(event, "until", None)
+        if event.type == "extension" and until is not None:
+            limit = min(max(limit, until), relevant + CEILING)
+            set_by = event.id
+        elif event.type in ("warrant_of_further_detention", "warrant_extended"):
+            if event.at < relevant:
+                continue
+            if event.at > limit and not (
+                    event.type == "warrant_of_further_detention"
+                    and limit == relevant + CEILING
+                    and event.at <= relevant + CEILING + GRACE):
+                break
+            most = min(event.at + WARRANT, relevant + OUTER)
+            limit = max(limit, min(until, most) if until is not None else most)
+            set_by = event.id
+    return Clock(relevant, frozenset(ids | ({set_by} if set_by else set())), limit)
 
 
 @reference("DC-01")
 def detention_limit(t: Timeline, policy: Policy) -> Iterator[Expected]:
-    """Charged or out of police detention by the limit (24h from the relevant time, or the
-    s.42 extension up to 36h); a charge after the limit, or none while held, is a violation."""
-    child = child_on_arrival(t)
-    if child is None or t.relevant_time is None or t.detention_limit is None:
+    """Every detainee: charged or out of police detention by the limit; a charge after the
+    limit, or none while held, is a violation. A first warrant issued in the six hours after
+    the 36th hour, having extended the limit, asks whether the court could not sit sooner."""
+    c = clock(t)
+    if c is None:
         return
-    limit = t.detention_limit
-    base = child | clock_ids(t) | end_ids(t)
+    base = c.ids | end_ids(t)
+    warrants = [e for e in t.events if e.type == "warrant_of_further_detention"]
+    if warrants:
+        w = warrants[0]
+        if c.relevant + CEILING < w.at <= c.relevant + CEILING + GRACE and w.at < c.limit:
+            yield Expected("DC-01", "needs_review", frozenset(base | {w.id}))
     charge = first_charge(t)
     if charge is not None and in_detention(t, charge):
-        if charge.at > limit:
+        if charge.at > c.limit:
             yield Expected("DC-01", "violated", frozenset(base | {charge.id}))
         return
-    if t.ends_at > limit:
+    if t.ends_at > c.limit:
         yield Expected("DC-01", "violated", frozenset(base))
     elif t.still_held:
-        yield Expected("DC-01", "pending", frozenset(base), utc(limit))
+        yield Expected("DC-01", "pending", frozenset(base), utc(c.limit))
 
 
 @reference("DC-02")
@@ -83,10 +132,11 @@ def extension_conditions(t: Timeline, policy: Policy) -> Iterator[Expected]:
             yield Expected("DC-02", "violated", events | child)
         if reviews < 2:
             yield Expected("DC-02", "violated", events)
-        if t.relevant_time is not None:
-            with_clock = events | clock_ids(t)
-            if event.at > t.relevant_time + DAY:
+        c = clock(t)
+        if c is not None:
+            with_clock = events | c.ids
+            if event.at > c.relevant + DAY:
                 yield Expected("DC-02", "violated", with_clock)
             until = getattr(event, "until", None)
-            if until is not None and until > t.relevant_time + CEILING:
+            if until is not None and until > c.relevant + CEILING:
                 yield Expected("DC-02", "violated", with_clock)
