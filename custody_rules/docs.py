@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from custody_rules.population import Population
 from custody_rules.rulebook import Check, Rulebook, RuleSpec, Status, builtin_rules_dir
 
 HEADER = (
@@ -22,6 +24,10 @@ STATUS_WORDS = {
 def _check_line(check: Check, rule: RuleSpec) -> str:
     severity = (check.severity or rule.severity).value
     line = f"- **{STATUS_WORDS[check.status]}** ({severity}): {check.describe}"
+    if check.population is not None and check.population is not rule.population:
+        line += f" Protects: {check.population.describe()}."
+    if check.effective_from or check.effective_to:
+        line += f" In force {in_force_words(check.effective_from, check.effective_to)}."
     if check.deadline is not None:
         closed_only = any(c.field == "open" and c.op == "eq" and c.value == 0 for c in check.end)
         line += (f" Deadline: `{check.deadline.describe()}`; judged once the child has left."
@@ -33,15 +39,26 @@ def _check_line(check: Check, rule: RuleSpec) -> str:
     return line
 
 
+def in_force_words(start: date | None, end: date | None) -> str:
+    """`from 2017-11-01`, `2013-10-27 to 2015-10-25`, `always`."""
+    if start and end:
+        return f"{start.isoformat()} to {end.isoformat()}"
+    if start:
+        return f"from {start.isoformat()}"
+    if end:
+        return f"until {end.isoformat()}"
+    return "always"
+
+
 def rule_section(rule: RuleSpec, rulebook: Rulebook) -> str:
     lines = [f"### {rule.id}: {rule.title}", ""]
     meta = [f"severity `{rule.severity.value}`", f"confidence {rule.confidence}",
             f"party: {rule.party}"]
-    if rule.effective_from or rule.effective_to:
-        start = rule.effective_from.isoformat() if rule.effective_from else "always"
-        end = rule.effective_to.isoformat() if rule.effective_to else "now"
-        meta.append(f"in force {start} to {end}")
+    meta.append(f"in force {in_force_words(rule.effective_from, rule.effective_to)}")
     lines += ["; ".join(meta) + f". File: `rules/{rule.path}`.", ""]
+    lines += [f"**Protects.** {rule.population.describe()}; judged at the moment of the "
+              f"`{rule.population_at}` fact, by the law of the UK legal day the person "
+              "arrived.", ""]
     lines += [f"**Obligation.** {rule.obligation}", ""]
     lines += [f"**Applies when.** {rule.applies_when}", ""]
     lines += ["**Violation.**", ""] + [_check_line(c, rule) for c in rule.checks] + [""]
@@ -83,10 +100,18 @@ def render_reference(rulebook: Rulebook) -> str:
                "the law's own condition is met another check reports it at the law's "
                "severity), `good_practice` (recommended practice). A finding the law does not "
                "settle is `needs_review`, with the question a person must answer.")
-    out += ["", "| id | title | severity | law |", "| --- | --- | --- | --- |"]
+    out += ["", "Whom each rule protects, and from when, follows the law of the day the person "
+            "arrived (a record is judged by the rules and checks in force that UK legal day) and "
+            "the person's age at the moment the rule binds, reached at 00:00 UK time on the "
+            "birthday (Family Law Reform Act 1969 s.9):", ""]
+    out += [f"- `{population.value}`: {population.describe()}." for population in Population]
+    out += ["", "| id | title | severity | protects | in force | law |",
+            "| --- | --- | --- | --- | --- | --- |"]
     for rule in rulebook:
         anchor = f"{rule.id.lower()}-{_slug(rule.title)}"
         out.append(f"| [{rule.id}](#{anchor}) | {rule.title} | {rule.severity.value} | "
+                   f"`{rule.population.value}` | "
+                   f"{in_force_words(rule.effective_from, rule.effective_to)} | "
                    f"{'; '.join(rule.citations)} |")
     out.append("")
     groups: dict[str, list[RuleSpec]] = {}

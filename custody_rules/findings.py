@@ -8,7 +8,7 @@ thresholds a finding rests on. It knows the rule specs, never the engine's inter
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from attrs import frozen
 
@@ -24,7 +24,7 @@ from custody_rules.rulebook import (
     Severity,
     Status,
 )
-from custody_rules.timeline import Fact, Timeline
+from custody_rules.timeline import Fact, Timeline, uk_date
 
 STATUS_ORDER = {Status.VIOLATED: 0, Status.PENDING: 1, Status.NEEDS_REVIEW: 2}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -72,6 +72,7 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
 ]:
     """(findings, ids of rules that applied, ids of rules in force) for one record."""
     in_force = _rules_in_force(timeline, rulebook)
+    day = _judged_day(timeline)
     applied: set[str] = set()
     found: dict[tuple[str, str, Status, tuple[str, ...]], Finding] = {}
     for hit in hits:
@@ -82,6 +83,8 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
         if hit.engine_rule.outcome == APPLIES:
             continue
         rule = in_force[rule_id]
+        if not rule.checks[hit.engine_rule.check].in_force_on(day):
+            continue
         finding = _finding(rule, rule.checks[hit.engine_rule.check],
                            Status(hit.engine_rule.outcome), hit.bindings, timeline, rulebook)
         # Two checks of one rule are two findings even on the same events (a review without
@@ -108,10 +111,15 @@ def _preference(finding: Finding) -> tuple[float, str, str]:
 
 
 def _rules_in_force(timeline: Timeline, rulebook: Rulebook) -> dict[str, RuleSpec]:
-    """A record is judged by the rules in force when the child arrived."""
-    arrival = next((e for e in timeline.events if e.type == "arrival"), None)
-    day = arrival.at.date() if arrival else timeline.judged_at.date()
+    """A record is judged by the rules (and checks) in force when the child arrived."""
+    day = _judged_day(timeline)
     return {rule.id: rule for rule in rulebook.rules if rule.in_force_on(day)}
+
+
+def _judged_day(timeline: Timeline) -> date:
+    """The UK legal day the child arrived (else the day judged): the law of that day applies."""
+    arrival = next((e for e in timeline.events if e.type == "arrival"), None)
+    return uk_date(arrival.at if arrival else timeline.judged_at)
 
 
 def _finding(

@@ -32,6 +32,7 @@ from attrs import frozen
 
 from custody_rules.errors import RuleFileError
 from custody_rules.policy import Policy
+from custody_rules.population import Population
 from custody_rules.timeline import FREE_TEXT_FIELDS, fact_fields
 
 RULESET_VERSION = "2026.11"
@@ -116,6 +117,14 @@ class Check:
     message: str
     question: str | None
     pending: str | None = None
+    # A check may protect a narrower population than its rule (bound to its first match
+    # pattern), and may have its own dates; None: the rule's.
+    population: Population | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        return _in_force(self.effective_from, self.effective_to, day)
 
     @property
     def thresholds(self) -> tuple[str, ...]:
@@ -166,11 +175,21 @@ class RuleSpec:
     path: str
     group: str
     line: int = 1
+    population: Population = Population.EVERY_DETAINEE
+    population_at: str = ""  # the trigger alias whose moment decides the population
 
     def in_force_on(self, day: date) -> bool:
-        if self.effective_from is not None and day < self.effective_from:
-            return False
-        return self.effective_to is None or day <= self.effective_to
+        return _in_force(self.effective_from, self.effective_to, day)
+
+    def population_of(self, check: Check) -> Population:
+        """Whom the check protects: its own population, else the rule's."""
+        return check.population or self.population
+
+
+def _in_force(start: date | None, end: date | None, day: date) -> bool:
+    if start is not None and day < start:
+        return False
+    return end is None or day <= end
 
 
 @frozen
@@ -373,14 +392,17 @@ class _Reader:
 _RULE_KEYS = {
     "id", "title", "severity", "confidence", "party", "citations", "obligation", "applies_when",
     "rationale", "exceptions", "remedy", "effective_from", "effective_to", "trigger", "checks",
-    "examples",
+    "examples", "population", "population_at",
 }
 _RULE_REQUIRED = {
     "id", "title", "severity", "confidence", "party", "citations", "obligation", "applies_when",
-    "rationale", "remedy", "trigger", "checks", "examples",
+    "rationale", "remedy", "trigger", "checks", "examples", "population",
 }
 _CHECK_KEYS = {"name", "status", "severity", "describe", "match", "end", "deadline", "absent",
-               "message", "pending", "question"}
+               "message", "pending", "question", "population", "effective_from", "effective_to"}
+# The age lines the populations draw (17, 18) come from `population`, never from a condition:
+# a rule writing `age: {lt: 18}` would apply today's line to every date.
+_POPULATION_AGES = frozenset({17, 18})
 _EXAMPLE_KEYS = {"name", "expect", "person", "offences", "events", "closed_at", "as_of",
                  "base_events", "record_id"}
 
@@ -412,12 +434,17 @@ def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
     trigger = _patterns(reader, raw["trigger"], "trigger", bound, policy, absent=False)
     if not trigger:
         raise reader.fail("trigger", "needs at least one pattern", raw, "trigger")
+    population = _enum(reader, Population, raw["population"], "population", raw)
+    anchor = raw.get("population_at", trigger[0].alias)
+    if anchor not in [pattern.alias for pattern in trigger]:
+        raise reader.fail("population_at", f"{anchor!r} is not an alias of the trigger", raw)
+    trigger = _bind_population(reader, trigger, population, "trigger", raw, anchor)
     checks_raw = raw["checks"]
     if not isinstance(checks_raw, list) or not checks_raw:
         raise reader.fail("checks", "expected a non-empty list", raw, "checks")
     checks = tuple(
         _check(reader, reader.mapping(item, f"checks[{index}]", checks_raw, index),
-               f"checks[{index}]", list(bound), policy)
+               f"checks[{index}]", list(bound), policy, population)
         for index, item in enumerate(checks_raw)
     )
     names = [check.name for check in checks]
@@ -451,7 +478,34 @@ def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
         path=path,
         group=path.split("/")[0] if "/" in path else "",
         line=loader.lines.get(id(raw), 1),
+        population=population,
+        population_at=anchor,
     )
+
+
+def _bind_population(
+    reader: _Reader, patterns: tuple[Pattern, ...], population: Population, where: str,
+    near: object, anchor: str | None = None,
+) -> tuple[Pattern, ...]:
+    """Bind the population to one pattern (`anchor`, default the first): `<field>: 1` at that
+    fact's moment, i.e. the person's age then and the law on that day. Every detainee needs no
+    condition."""
+    field = population.field
+    if field is None:
+        return patterns
+    index = next((i for i, p in enumerate(patterns) if p.alias == anchor), 0)
+    pattern = patterns[index]
+    if field not in reader.vocabulary[pattern.type]:
+        raise reader.fail(where, f"population {population.value} is bound to {pattern.alias}, "
+                          f"but {pattern.type} facts carry no {field!r}", near)
+    written = [c for c in pattern.conditions if c.field == field]
+    if any((c.op, c.value) != ("eq", 1) for c in written):
+        raise reader.fail(f"{where}.{pattern.alias}.{field}", f"population {population.value} "
+                          f"binds {field} to 1 here; a rule cannot say otherwise", near)
+    if written:
+        return patterns
+    bound = Pattern(pattern.alias, pattern.type, (*pattern.conditions, Condition(field, "eq", 1)))
+    return (*patterns[:index], bound, *patterns[index + 1:])
 
 
 def _required_text(reader: _Reader, raw: dict[str, Any], key: str) -> str:
@@ -477,7 +531,8 @@ def _date(reader: _Reader, value: Any, where: str, near: object) -> date | None:
 
 
 def _check(
-    reader: _Reader, raw: Any, where: str, bound: list[str], policy: Policy
+    reader: _Reader, raw: Any, where: str, bound: list[str], policy: Policy,
+    rule_population: Population,
 ) -> Check:
     raw = reader.mapping(raw, where, raw)
     reader.keys(raw, _CHECK_KEYS, {"name", "status", "describe", "message"}, where)
@@ -513,6 +568,18 @@ def _check(
     if status is Status.NEEDS_REVIEW and question is None:
         raise reader.fail(f"{where}.question", "a needs_review check must ask its question", raw)
     severity = raw.get("severity")
+    own = raw.get("population")
+    population = _enum(reader, Population, own, f"{where}.population", raw) if own else None
+    if population is not None and population is not rule_population:
+        if rule_population is not Population.EVERY_DETAINEE:
+            raise reader.fail(f"{where}.population", "only a rule for every detainee can have "
+                              "checks for a narrower population (the populations are not "
+                              "nested: 17-year-olds were Code C juveniles from 2013 but PACE "
+                              "arrested juveniles only from 2015)", raw)
+        if not match:
+            raise reader.fail(f"{where}.population", "a check with its own population binds it "
+                              "to its first match pattern, and has none", raw)
+        match = _bind_population(reader, match, population, f"{where}.match", raw)
     check = Check(
         name=name,
         status=status,
@@ -525,6 +592,9 @@ def _check(
         message=message,
         question=question,
         pending=pending,
+        population=population,
+        effective_from=_date(reader, raw.get("effective_from"), f"{where}.effective_from", raw),
+        effective_to=_date(reader, raw.get("effective_to"), f"{where}.effective_to", raw),
     )
     _check_placeholders(reader, check, where, [a for a in bound if a != DEADLINE], policy, raw)
     return check
@@ -625,6 +695,11 @@ def _condition(
     """One `field: {op: value}`; `near` and `key` place errors on the operator's line."""
     if op not in OPERATORS:
         raise reader.fail(where, f"unknown operator {op!r} (known: {', '.join(OPERATORS)})",
+                          near, key)
+    if field_name == "age" and op in ("lt", "lte", "gt", "gte", "eq") \
+            and value in _POPULATION_AGES:
+        raise reader.fail(where, f"age {op} {value}: the 17 and 18 lines moved over the years; "
+                          "declare `population` (code_c_juvenile, pace_juvenile) instead",
                           near, key)
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:

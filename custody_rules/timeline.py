@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 import attrs
 from attrs import frozen
 
+from custody_rules.population import CODE_C_SEVENTEEN_FROM as CODE_C_SEVENTEEN
+from custody_rules.population import PACE_SEVENTEEN_FROM as PACE_SEVENTEEN
 from custody_rules.record import (
     EVENT_TYPES,
     LEAVES_DETENTION,
@@ -47,15 +49,9 @@ FURTHER_DETENTION_LIMIT = 96 * HOUR  # PACE s.44(3)(b): never past 96 hours from
 # s.43(5)(b): when the court cannot sit at the 36th hour but sits in the next 6 hours, the
 # application may be made then, and the person kept until it is heard (s.43(6)).
 COURT_SITTING_GRACE = 6 * HOUR
-# The three populations the law protects, each with its own age limit and dates (issue 11):
-# - the Code C "juvenile" (Code C 1.5): appears to be under 17 until the revised Code C came
-#   into force at 00:00 on 27 October 2013 (Home Office circular 012/2013, after R (HC) v SSHD
-#   [2013] EWHC 982 (Admin)); under 18 from then;
-# - the PACE "arrested juvenile" (s.37(15)): under 17 until Criminal Justice and Courts Act 2015
-#   s.42 came into force on 26 October 2015; under 18 from then;
-# - every detainee, whatever the age (s.40 reviews, s.40A, the s.41-s.44 clock).
-CODE_C_SEVENTEEN_FROM = date(2013, 10, 27)
-SEVENTEEN_JUVENILE_FROM = date(2015, 10, 26)
+# The dates 17-year-olds joined the Code C and PACE juvenile populations (custody_rules.population).
+CODE_C_SEVENTEEN_FROM = CODE_C_SEVENTEEN
+SEVENTEEN_JUVENILE_FROM = PACE_SEVENTEEN
 # A child is not lawfully held for weeks; past this many deadlines the findings already say so,
 # and an open record checked years later must not produce thousands of facts.
 MAX_REVIEW_DEADLINES = 30
@@ -447,6 +443,7 @@ def _facts(timeline: Timeline) -> list[Fact]:
             "age": -1 if age is None else age,
             "juvenile": int(is_pace_juvenile(age, event.at)),
             "code_c_juvenile": int(is_code_c_juvenile(age, event.at)),
+            "under_18": int(age is not None and age < 18),
             "charged": int(charge_at is not None and charge_at <= event.at),
             "refused": int(refused_at is not None and refused_at <= event.at),
             "in_detention": int(event.at <= timeline.ends_at),
@@ -553,12 +550,13 @@ def _field_kinds(cls: type) -> FieldKinds:
 # carries (beside `at`). The rulebook refuses any other type or field, so a typo cannot make a
 # rule silently match nothing; a test checks that every fact built stays within it.
 EVENT_FACT_FIELDS = frozenset({
-    "seq", "nth", "age", "juvenile", "code_c_juvenile", "charged", "refused", "in_detention",
-    "aa_on_site", "reviews_before", "by_rank", "by_rank_level", "by_role", "has_note", "note",
+    "seq", "nth", "age", "juvenile", "code_c_juvenile", "under_18", "charged", "refused",
+    "in_detention", "aa_on_site", "reviews_before", "by_rank", "by_rank_level", "by_role",
+    "has_note", "note",
 })
 DERIVED_FACT_FIELDS: dict[str, frozenset[str]] = {
     "note": frozenset({"of_type", "note", "note_2", "seq", "in_detention"}),
-    "child": frozenset({"age", "juvenile", "code_c_juvenile", "female", "looked_after",
+    "child": frozenset({"age", "juvenile", "code_c_juvenile", "under_18", "female", "looked_after",
                         "violent_offence", "sexual_offence", "violent_or_sexual", "indictable",
                         "offences"}),
     "review_due": frozenset({"k", "counted_from_at"}),
@@ -628,6 +626,7 @@ def _child_fact(timeline: Timeline) -> Fact:
             "age": -1 if age is None else age,
             "juvenile": int(moment is not None and is_pace_juvenile(age, moment)),
             "code_c_juvenile": int(moment is not None and is_code_c_juvenile(age, moment)),
+            "under_18": int(age is not None and age < 18),
             "female": int(person.sex is Sex.FEMALE),
             "looked_after": int(person.looked_after),
             "violent_offence": int(violent),

@@ -19,6 +19,7 @@ title: Review number {n}
 severity: code
 confidence: high
 party: review officer
+population: every_detainee
 citations: [test]
 obligation: x
 applies_when: x

@@ -8,7 +8,9 @@ court appearances by video link (kind 4).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,8 @@ from custody_rules.handover import pace_clock
 from custody_rules.rulebook import Status
 from custody_rules.timeline import age_at, is_code_c_juvenile, is_pace_juvenile
 from custody_rules.validate import validate_record
+from tests.conftest import ROOT
+from tests.helpers import invoke
 
 SERGEANT = {"id": "PS 1", "rank": "sergeant", "role": "custody_officer"}
 INSPECTOR = {"id": "Insp 2", "rank": "inspector", "role": "review_officer"}
@@ -51,7 +55,7 @@ def _turns_18_just_after_local_midnight(checker: Checker) -> RecordResult:
         {"id": "c1", "type": "cell_placement", "at": "2026-07-15T00:00:00Z"},
         {"id": "i1", "type": "interview", "at": "2026-07-15T03:00:00Z", "aa_present": False},
         {"id": "r1", "type": "review", "at": "2026-07-15T05:40:00Z", "by": INSPECTOR,
-         "mode": "in_person", "aa_present": False, "child_views_recorded": False},
+         "mode": "in_person", "aa_present": False, "child_views_recorded": True},
         {"id": "k1", "type": "charge", "at": "2026-07-15T08:00:00Z", "aa_present": False},
         {"id": "x1", "type": "release", "at": "2026-07-15T08:30:00Z", "kind": "bail"},
     ])
@@ -62,7 +66,10 @@ def test_eighteen_from_the_start_of_the_birthday_in_uk_time(checker: Checker) ->
     assert age_at(result.timeline.record, result.timeline.events[0].at) == 18
     for rule in ("AA-01", "AA-02", "AA-04", "JV-01", "CR-01", "SG-03", "RV-07"):
         assert rule not in _violated(result), rule
+    # The juvenile rules do not apply at all; the reviews are owed to every detainee.
+    for rule in ("AA-01", "AA-02", "AA-04", "JV-01", "CR-01", "SG-03"):
         assert rule not in result.applied, rule
+    assert "RV-07" in result.applied
 
 
 def test_the_day_before_the_birthday_in_uk_time_is_still_seventeen(checker: Checker) -> None:
@@ -94,7 +101,37 @@ def test_age_thresholds_at_local_midnight(born: str, moment: str, age: int) -> N
     assert age_at(record, datetime.fromisoformat(moment)) == age
 
 
-# --------------------------------------------------------------------------- kind 1 (dates)
+# --------------------------------------------------------------------------- kind 1
+
+def _seventeen_in(checker: Checker, year: int) -> RecordResult:
+    """Issue 11 kind 1: born 15 Jan (17 years before `year`), held 10 May, rights given,
+    interviewed and reviewed with no appropriate adult."""
+    day = f"{year}-05-10"
+    return _check(checker, {"date_of_birth": f"{year - 17}-01-15"}, [
+        {"id": "a1", "type": "arrival", "at": f"{day}T14:00:00+01:00"},
+        {"id": "a2", "type": "detention_authorised", "at": f"{day}T14:10:00+01:00",
+         "by": SERGEANT},
+        {"id": "g1", "type": "rights_given", "at": f"{day}T14:15:00+01:00", "aa_present": False},
+        {"id": "i1", "type": "interview", "at": f"{day}T17:00:00+01:00", "aa_present": False},
+        {"id": "r1", "type": "review", "at": f"{day}T20:00:00+01:00", "by": INSPECTOR,
+         "mode": "in_person", "aa_present": False, "child_views_recorded": True},
+        {"id": "x1", "type": "release", "at": f"{day}T21:00:00+01:00", "kind": "rui"},
+    ])
+
+
+def test_seventeen_in_2011_was_not_a_code_c_juvenile(checker: Checker) -> None:
+    result = _seventeen_in(checker, 2011)
+    for rule in ("AA-01", "AA-03", "AA-04", "JV-01", "RV-07"):
+        assert rule not in _violated(result), rule
+    # Still owed the reviews and the clock: every detainee is.
+    assert {"RV-01", "RV-04", "RV-07", "DC-01"} <= set(result.applied)
+
+
+def test_seventeen_in_2014_was_a_code_c_juvenile(checker: Checker) -> None:
+    result = _seventeen_in(checker, 2014)
+    assert {"AA-01", "AA-04", "JV-01", "RV-07"} <= _violated(result)
+
+
 
 @pytest.mark.parametrize(("moment", "code_c", "pace"), [
     ("2013-10-26T22:59:00Z", False, False),  # 23:59 BST on 26 Oct 2013
@@ -188,3 +225,57 @@ def test_video_link_court_appearance_does_not_end_police_detention(checker: Chec
     timeline = result.timeline
     assert timeline.left_by is not None and timeline.left_by.id == "x1"
     assert timeline.ends_at == datetime.fromisoformat("2022-09-07T12:00:00+01:00")
+
+
+# --------------------------------------------------------------------------- shown to people
+
+def test_explain_says_which_population_and_dates_applied(checker: Checker,
+                                                         tmp_path: Path) -> None:
+    record = tmp_path / "k1.json"
+    record.write_text(json.dumps({
+        "record_id": "k1", "person": {"date_of_birth": "1994-01-15"}, "events": [
+            {"id": "a1", "type": "arrival", "at": "2011-05-10T14:00:00+01:00"},
+            {"id": "a2", "type": "detention_authorised", "at": "2011-05-10T14:10:00+01:00",
+             "by": SERGEANT},
+            {"id": "x1", "type": "release", "at": "2011-05-10T21:00:00+01:00", "kind": "rui"}]}))
+    out = invoke(["explain", str(record), "AA-04"], exit_code=0).stdout
+    assert "In force always; the person arrived on 10 May 2011, when it was in force." in out
+    assert ('Protects: Code C "juvenile" (Code C 1.5): under 17 on 10 May 2011; aged 17, '
+            "outside it, on arrival.") in out
+    out = invoke(["explain", str(record), "PC-04"], exit_code=0).stdout
+    assert "In force from 2017-11-01; the person arrived on 10 May 2011, when it was not in " \
+           "force." in out
+    data = json.loads(invoke(["explain", str(record), "DC-01", "--format", "json"],
+                             exit_code=0).stdout)
+    assert data["population"] == "every_detainee"
+    assert any("owed whatever the age" in line for line in data["law_applied"])
+
+
+def test_rules_show_list_and_reference_name_the_population() -> None:
+    out = invoke(["rules", "show", "RV-07"], exit_code=0).stdout
+    assert "**Protects.** every detainee (PACE ss.40-44): any age" in out
+    assert ('Protects: Code C "juvenile" (Code C 1.5): under 17 until 26 October 2013; '
+            "under 18 from 27 October 2013.") in out
+    listed = json.loads(invoke(["rules", "list", "--format", "json"], exit_code=0).stdout)
+    by_id = {rule["id"]: rule for rule in listed["rules"]}
+    assert by_id["PC-09"]["population"] == "pace_juvenile"
+    assert by_id["AA-01"]["population"] == "code_c_juvenile"
+    assert {c["name"]: c["population"] for c in by_id["RV-07"]["checks"]}[
+        "review_without_aa"] == "code_c_juvenile"
+    reference = (ROOT / "docs" / "rules.md").read_text()
+    assert ('- `pace_juvenile`: PACE "arrested juvenile" (s.37(15)): under 17 until 25 October '
+            "2015; under 18 from 26 October 2015.") in reference
+    assert "| `every_detainee` | always |" in reference
+
+
+def test_every_rule_declares_its_population(checker: Checker) -> None:
+    wanted = {"code_c_juvenile": {"JV-01", "AA-01", "AA-02", "AA-03", "AA-04", "CR-01", "CR-04",
+                                  "RV-06"},
+              "pace_juvenile": {"RV-08"} | {f"PC-{n:02d}" for n in range(1, 13)},
+              "every_detainee": {"DC-01", "DC-02", "RV-01", "RV-02", "RV-03", "RV-04", "RV-05",
+                                 "RV-07"},
+              "child": {"CR-03", "SG-01", "SG-02", "SG-03"}}
+    found: dict[str, set[str]] = {}
+    for rule in checker.rulebook:
+        found.setdefault(rule.population.value, set()).add(rule.id)
+    assert found == wanted

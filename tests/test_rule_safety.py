@@ -8,6 +8,7 @@ whatever produced it.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ checks:
       earlier: {type: review, at: {lt: review.at}}
     message: Review at {review.at}.
 examples: []
+population: every_detainee
 """
 PATH = "care/XX-01.yaml"
 WHERE = f"{PATH}:18 (XX-01): checks[0].match.review"
@@ -111,6 +113,71 @@ def test_a_bad_rule_file_is_refused_with_its_file_and_line(old: str, new: str, e
         parse_rule_file(BASE.replace(old, new), PATH, default_policy())
     assert str(caught.value) == error
 
+
+# Populations (issue 11): whom a rule protects is declared, never an age condition.
+# (what the file tries, the text replaced, its replacement, the rule's population, error)
+POPULATION_FILES = [
+    ("an_unknown_population", "population: every_detainee", "population: adults",
+     "every_detainee",
+     f"{PATH}:23 (XX-01): population: 'adults' is not one of: code_c_juvenile, "
+     "pace_juvenile, every_detainee, child"),
+    ("a_population_age_line", "{type: review, at: {gt: detained.at}}",
+     "{type: review, age: {lt: 18}}", "every_detainee",
+     f"{WHERE}.age: age lt 18: the 17 and 18 lines moved over the years; declare "
+     "`population` (code_c_juvenile, pace_juvenile) instead"),
+    ("a_population_the_anchor_lacks", "population: every_detainee",
+     "population: code_c_juvenile\npopulation_at: nobody", "every_detainee",
+     f"{PATH}:24 (XX-01): population_at: 'nobody' is not an alias of the trigger"),
+    ("a_population_contradicted", "  detained: {type: detention_authorised}",
+     "  detained: {type: detention_authorised, juvenile: 0}", "pace_juvenile",
+     f"{PATH}:1 (XX-01): trigger.detained.juvenile: population pace_juvenile binds juvenile "
+     "to 1 here; a rule cannot say otherwise"),
+    ("a_check_population_without_match",
+     "    match:\n      review: {type: review, at: {gt: detained.at}}\n    absent:\n"
+     "      earlier: {type: review, at: {lt: review.at}}\n    message: Review at {review.at}.",
+     "    population: code_c_juvenile\n    absent:\n      earlier: {type: review}\n"
+     "    message: No review.", "every_detainee",
+     f"{PATH}:17 (XX-01): checks[0].population: a check with its own population binds it "
+     "to its first match pattern, and has none"),
+    ("a_narrower_check_in_a_juvenile_rule", "status: violated",
+     "status: violated\n    population: code_c_juvenile", "pace_juvenile",
+     f"{PATH}:16 (XX-01): checks[0].population: only a rule for every detainee can have "
+     "checks for a narrower population (the populations are not nested: 17-year-olds were "
+     "Code C juveniles from 2013 but PACE arrested juveniles only from 2015)"),
+    ("a_bad_check_date", "status: violated", "status: violated\n    effective_from: soon",
+     "every_detainee",
+     f"{PATH}:16 (XX-01): checks[0].effective_from: expected a date YYYY-MM-DD"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "population", "error"),
+                         [case[1:] for case in POPULATION_FILES],
+                         ids=[case[0] for case in POPULATION_FILES])
+def test_a_rule_must_declare_whom_it_protects(old: str, new: str, population: str,
+                                              error: str) -> None:
+    assert old in BASE
+    text = BASE.replace(old, new).replace("population: every_detainee",
+                                          f"population: {population}")
+    if new.startswith("population:"):
+        text = BASE.replace(old, new)
+    with pytest.raises(RuleFileError) as caught:
+        parse_rule_file(text, PATH, default_policy())
+    assert str(caught.value) == error
+
+
+def test_a_population_is_bound_to_its_anchor_and_a_check_to_its_first_match() -> None:
+    text = BASE.replace("population: every_detainee", "population: code_c_juvenile")
+    rule = parse_rule_file(text, PATH, default_policy())
+    assert ("code_c_juvenile", "eq", 1) in [(c.field, c.op, c.value)
+                                           for c in rule.trigger[0].conditions]
+    assert rule.population_at == "detained"
+    text = BASE.replace("status: violated", "status: violated\n    population: pace_juvenile\n"
+                        "    effective_from: 2015-10-26")
+    rule = parse_rule_file(text, PATH, default_policy())
+    check = rule.checks[0]
+    assert ("juvenile", "eq", 1) in [(c.field, c.op, c.value) for c in check.match[0].conditions]
+    assert rule.population_of(check).value == "pace_juvenile"
+    assert not check.in_force_on(date(2015, 10, 25)) and check.in_force_on(date(2015, 10, 26))
 
 # Files that are not rules at all, or rules written wrong: each refused where it goes wrong.
 # (what is wrong, the text replaced (None: the whole file), its replacement, the exact error)

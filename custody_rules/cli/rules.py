@@ -41,6 +41,7 @@ def list_rules(output_format: str, policy_path: Path | None) -> None:
     for rule in rulebook:
         click.echo(f"{click.style(rule.id, bold=True)}  {rule.severity.value:<13} {rule.title}")
         click.echo(f"       {'; '.join(rule.citations)}{_in_force(rule)}")
+        click.echo(f"       protects: {rule.population.describe()}")
     click.echo(f"\n{len(rulebook.rules)} rules; ruleset {rulebook.version} ({rulebook.digest}).")
 
 
@@ -50,6 +51,13 @@ def _summary(rule: RuleSpec) -> dict[str, object]:
         "citations": list(rule.citations), "confidence": rule.confidence, "party": rule.party,
         "effective_from": rule.effective_from.isoformat() if rule.effective_from else None,
         "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
+        "population": rule.population.value,
+        "checks": [{
+            "name": check.name,
+            "population": rule.population_of(check).value,
+            "effective_from": check.effective_from.isoformat() if check.effective_from else None,
+            "effective_to": check.effective_to.isoformat() if check.effective_to else None,
+        } for check in rule.checks],
         "file": rule.path,
     }
 

@@ -139,6 +139,8 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         "title": rule.title,
         "verdict": explanation.verdict.value,
         "summary": explanation.summary,
+        "population": rule.population.value,
+        "law_applied": list(explanation.law_applied),
         "citations": list(rule.citations),
         "applies_when": rule.applies_when,
         "trigger": list(explanation.trigger),

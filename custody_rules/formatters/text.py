@@ -244,6 +244,8 @@ def render_explanation(explanation: Explanation) -> str:
     lines.append("")
     lines.extend(_wrap(f"Law: {'; '.join(rule.citations)}. Severity {rule.severity.value}; "
                        f"party {rule.party}; confidence {rule.confidence}.", ""))
+    for line in explanation.law_applied:
+        lines.extend(_wrap(line, "", "  "))
     lines.extend(_wrap(f"Obligation: {rule.obligation}", "", "  "))
     lines.extend(_wrap(f"Applies when: {rule.applies_when}", "", "  "))
     lines.extend(_wrap(f"Trigger: {' and '.join(explanation.trigger)}", "", "  "))

@@ -22,9 +22,11 @@ from datetime import datetime, timezone
 import attrs
 from attrs import frozen
 
+from custody_rules.docs import in_force_words
 from custody_rules.engine import Hit
 from custody_rules.engine.compile import APPLIES
 from custody_rules.findings import Finding, RecordResult
+from custody_rules.population import day_text
 from custody_rules.record import EVENT_TYPES
 from custody_rules.rulebook import (
     DEADLINE,
@@ -38,7 +40,7 @@ from custody_rules.rulebook import (
     RuleSpec,
     Status,
 )
-from custody_rules.timeline import Fact, Timeline
+from custody_rules.timeline import Fact, Timeline, uk_date
 from custody_rules.views.narrative import clock_time, describe_event, words
 
 # Enough combinations to explain any real record; a runaway product is cut, never hung on.
@@ -111,6 +113,7 @@ class Explanation:
     instances: tuple[TriggerInstance, ...]
     findings: tuple[Finding, ...]
     timeline: Timeline
+    law_applied: tuple[str, ...] = ()  # the dates in force and the population, for this record
 
 
 def explain(
@@ -122,10 +125,13 @@ def explain(
     reader = _Reader(timeline, rulebook)
     mine = tuple(f for f in result.findings if f.rule == rule.id)
     trigger_words = tuple(reader.pattern_words(p, {}, None) for p in rule.trigger)
+    applied_hits = [h for h in hits if h.engine_rule.rule_id == rule.id
+                    and h.engine_rule.outcome == APPLIES]
     base = Explanation(
         rule=rule, record_id=result.record_id, as_of=result.as_of,
         still_held=timeline.still_held, verdict=Verdict.NOT_APPLICABLE, summary="",
         trigger=trigger_words, not_applicable=(), instances=(), findings=mine, timeline=timeline,
+        law_applied=_law_applied(rule, timeline, applied_hits),
     )
     if rule.id not in result.in_force:
         since = f" (in force from {rule.effective_from})" if rule.effective_from else ""
@@ -162,6 +168,40 @@ def explain(
     return attrs.evolve(base, verdict=verdict, summary=summary, instances=instances)
 
 
+def _law_applied(rule: RuleSpec, timeline: Timeline, applied: Sequence[Hit]) -> tuple[str, ...]:
+    """Which dates and which population applied to this record: the law of the UK day the
+    person arrived, and the age line at the moment of the fact the population binds to."""
+    arrival = next((e for e in timeline.events if e.type == "arrival"), None)
+    day = uk_date(arrival.at if arrival else timeline.judged_at)
+    status = "in force" if rule.in_force_on(day) else "not in force"
+    lines = [f"In force {in_force_words(rule.effective_from, rule.effective_to)}; the person "
+             f"arrived on {day_text(day)}, when it was {status}."]
+    bound = next((h.bindings[rule.population_at] for h in applied
+                  if rule.population_at in h.bindings), None)
+    if bound is not None:
+        moment = datetime.fromtimestamp(bound.at, tz=timezone.utc)
+        where = f"at the {rule.population_at} fact ({clock_time(moment, timeline)})"
+    else:
+        moment = arrival.at if arrival else timeline.judged_at
+        where = "on arrival"
+    lines.append(f"Protects: {rule.population.applied(uk_date(moment), timeline.age_at(moment))}"
+                 f", {where}.")
+    for check in rule.checks:
+        own = check.population if check.population not in (None, rule.population) else None
+        dated = check.effective_from or check.effective_to
+        if own is None and not dated:
+            continue
+        parts = []
+        if own is not None:
+            parts.append(f"protects {own.describe()}")
+        if dated:
+            state = "in force" if check.in_force_on(day) else "not in force"
+            parts.append(f"in force {in_force_words(check.effective_from, check.effective_to)} "
+                         f"({state} on {day_text(day)})")
+        lines.append(f"Check {check.name}: {'; '.join(parts)}.")
+    return tuple(lines)
+
+
 def _fired_summary(rule: RuleSpec, findings: tuple[Finding, ...]) -> str:
     counts = {s: sum(1 for f in findings if f.status is s) for s in Status}
     parts = [f"{n} {s.value.replace('_', ' ')}" for s, n in counts.items() if n]
@@ -189,7 +229,8 @@ def _distinct_triggers(rule: RuleSpec, applied: list[Hit]) -> list[Hit]:
 
 def _boolean_fields() -> frozenset[str]:
     """Fields that hold 0/1 for no/yes, so that conditions on them read as words."""
-    names = {"juvenile", "charged", "refused", "in_detention", "aa_on_site", "open", "left",
+    names = {"juvenile", "code_c_juvenile", "under_18", "charged", "refused", "in_detention",
+             "aa_on_site", "open", "left",
              "female", "looked_after", "violent_offence", "sexual_offence", "violent_or_sexual",
              "indictable", "has_note"}
     for cls in EVENT_TYPES.values():

@@ -19,8 +19,9 @@ from datetime import datetime, timezone
 
 from custody_rules.policy import Policy
 from custody_rules.record import Event
-from custody_rules.timeline import Timeline, epoch, is_pace_juvenile
+from custody_rules.timeline import Timeline, epoch
 from tests.reference import Expected, reference
+from tests.reference.population import known_age, pace_juvenile
 
 # Code C Note 16D: none of these makes moving a charged child impracticable.
 NOT_IMPRACTICABLE = frozenset({
@@ -42,12 +43,11 @@ def _has_text(value: str | None) -> bool:
 
 
 def _age(t: Timeline, event: Event) -> int:
-    age = t.age_at(event.at)
-    return -1 if age is None else age
+    return known_age(t, event.at)
 
 
 def _juvenile(t: Timeline, event: Event) -> bool:
-    return is_pace_juvenile(t.age_at(event.at), event.at)
+    return pace_juvenile(t, event.at)
 
 
 def _held_then(t: Timeline, event: Event) -> bool:

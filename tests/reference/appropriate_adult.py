@@ -17,10 +17,10 @@ from tests.reference.juvenile import (
     has_text,
     never_done,
     of_type,
-    under_18,
     while_held,
     within,
 )
+from tests.reference.population import code_c_juvenile
 
 
 @reference("AA-01")
@@ -101,7 +101,7 @@ def rights_in_aa_presence(t: Timeline, policy: Policy) -> Iterator[Expected]:
     for index, rights in enumerate(events):
         if rights.type != "rights_given" or getattr(rights, "aa_present", None):
             continue
-        if not under_18(t, rights.at):
+        if not code_c_juvenile(t, rights.at):
             continue
         later = events[index + 1:]
         if aa_who_can_act_on_site(t, rights.at):
@@ -135,7 +135,7 @@ def aa_at_interview_and_charge(t: Timeline, policy: Policy) -> Iterator[Expected
             continue
         if event.type == "interview" and getattr(event, "urgent_authorised", None):
             continue  # urgent interview authorised (Code C 11.1, 11.18)
-        status = "violated" if under_18(t, event.at) else "needs_review"
+        status = "violated" if code_c_juvenile(t, event.at) else "needs_review"
         yield Expected("AA-04", status, frozenset({det.id, event.id} | end_ids(t)))
 
 

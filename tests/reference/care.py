@@ -19,6 +19,7 @@ from tests.reference.juvenile import (
     under_18,
     while_held,
 )
+from tests.reference.population import code_c_juvenile
 
 CODE_C_GROUNDS = (CellReason.NO_OTHER_SECURE_ACCOMMODATION, CellReason.CELL_MORE_COMFORTABLE)
 
@@ -32,7 +33,7 @@ def cell_placement_reason(t: Timeline, policy: Policy) -> Iterator[Expected]:
         return
     for placement in of_type(t, "cell_placement"):
         reason = getattr(placement, "reason", None)
-        if not under_18(t, placement.at) or reason in CODE_C_GROUNDS:
+        if not code_c_juvenile(t, placement.at) or reason in CODE_C_GROUNDS:
             continue
         status = "needs_review" if has_text(getattr(placement, "reason_text", None)) else "violated"
         yield Expected("CR-01", status, frozenset({det.id, placement.id} | end_ids(t)))
@@ -40,8 +41,9 @@ def cell_placement_reason(t: Timeline, policy: Policy) -> Iterator[Expected]:
 
 @reference("CR-03")
 def girl_in_care_of_woman(t: Timeline, policy: Policy) -> Iterator[Expected]:
-    """A detained girl under 18 has a woman responsible for her care at some point while held."""
-    det = detained_child(t)
+    """A detained girl under 18 has a woman responsible for her care at some point while held
+    (CYPA 1933 s.31: the statute's "child or young person", under 18 on every date)."""
+    det = detained_child(t, under_18)
     if det is None or t.record.person.sex is not Sex.FEMALE:
         return
     if any(while_held(t, carer) for carer in of_type(t, "female_carer_assigned")):
@@ -60,7 +62,7 @@ def strip_search_with_aa(t: Timeline, policy: Policy) -> Iterator[Expected]:
         return
     first_arrival = first_of(t, "aa_arrived")
     for search in of_type(t, "strip_search"):
-        if not under_18(t, search.at):
+        if not code_c_juvenile(t, search.at):
             continue
         on_site = aa_who_can_act_on_site(t, search.at)
         ids = frozenset({det.id, search.id} | end_ids(t))

@@ -12,7 +12,6 @@ from custody_rules.record import RANK_LEVEL, Rank
 from custody_rules.timeline import Timeline
 from tests.reference import Expected, reference
 from tests.reference.reviews import (
-    age_or_unknown,
     arrival,
     child_on_arrival,
     end_ids,
@@ -106,7 +105,7 @@ def extension_conditions(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """A s.42 extension: a superintendent or above, an indictable offence, given after the
     second review and within 24h of the relevant time, to no more than 36h."""
     first = arrival(t)
-    if first is None or age_or_unknown(t, first.at) >= 18:
+    if first is None:
         return
     child = child_on_arrival(t)
     assert child is not None
@@ -118,7 +117,7 @@ def extension_conditions(t: Timeline, policy: Policy) -> Iterator[Expected]:
             continue
         if event.type != "extension":
             continue
-        if not in_detention(t, event) or age_or_unknown(t, event.at) >= 18:
+        if not in_detention(t, event):
             continue
         events = frozenset({first.id, event.id}) | end_ids(t)
         level = rank_level(event)

@@ -4,27 +4,31 @@ police detention points at, and the policy thresholds as durations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from custody_rules.policy import Policy
 from custody_rules.record import Event
 from custody_rules.timeline import Timeline
 from tests.reference import Expected, reference
+from tests.reference.population import code_c_juvenile, known_age
 
-ADULT_AGE = 18  # Code C 1.5: anyone who appears to be under 18 is a juvenile
+ADULT_AGE = 18  # the statutes' "child" (Children Act 1989 s.105(1)): under 18
 
 
 def under_18(t: Timeline, moment: datetime) -> bool:
-    """Under 18 at that moment, by date of birth or, failing it, by apparent age (s.37(15))."""
-    age = t.age_at(moment)
-    return age is not None and age < ADULT_AGE
+    """A child at that moment, by date of birth or, failing it, by apparent age."""
+    age = known_age(t, moment)
+    return 0 <= age < ADULT_AGE
 
 
-def detained_child(t: Timeline) -> Event | None:
-    """The first authorisation of detention, if the person was then under 18."""
+def detained_child(
+    t: Timeline, who: Callable[[Timeline, datetime], bool] = code_c_juvenile
+) -> Event | None:
+    """The first authorisation of detention, if the person then belonged to the population
+    `who` (by default the Code C juvenile: under 17 before 27 October 2013, under 18 after)."""
     det = t.detention_first_authorised
-    if det is None or not under_18(t, det.at):
+    if det is None or not who(t, det.at):
         return None
     return det
 

@@ -1,7 +1,10 @@
 """Reference statement of the review rules (PACE s.40, s.40A; Code C 15).
 
-Every rule here applies to a child: under 18 on arrival (the `child` fact), and for the rules
-about one review, also under 18 at that review. A finding points at the events of every fact
+The s.40 reviews by the right officer, s.40A remote reviews and the detainee's own
+representations are owed to every detainee, whatever the age (issue 11, kind 1). RV-06 and the
+appropriate adult's part in RV-07 are owed to the Code C juvenile (under 17 before 27 October
+2013) at the review; RV-08 to the PACE arrested juvenile (under 17 before 26 October 2015), on
+arrival and at the review. A finding points at the events of every fact
 it rests on: the arrival (the child), the review deadline's counted-from event, the review or
 other events named, and the event by which the child left police detention, if any.
 """
@@ -9,7 +12,7 @@ other events named, and the event by which the child left police detention, if a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 
 from custody_rules.policy import Policy
@@ -17,6 +20,7 @@ from custody_rules.record import RANK_LEVEL, Event, Rank
 from custody_rules.timeline import ReviewDeadline, Timeline
 from tests.reference import Expected, reference
 from tests.reference.juvenile import aa_who_can_act_on_site
+from tests.reference.population import code_c_juvenile, known_age, pace_juvenile
 
 INSPECTOR = RANK_LEVEL[Rank.INSPECTOR]
 REMOTE = ("telephone", "video")
@@ -31,15 +35,22 @@ def arrival(t: Timeline) -> Event | None:
 
 
 def age_or_unknown(t: Timeline, moment: datetime) -> int:
-    age = t.age_at(moment)
-    return -1 if age is None else age
+    return known_age(t, moment)
 
 
-def child_on_arrival(t: Timeline) -> frozenset[str] | None:
-    """The arrival's id(s) if the child was under 18 on arrival (unknown age counts), else None."""
+Who = Callable[[Timeline, datetime], bool]
+
+
+def everyone(t: Timeline, moment: datetime) -> bool:
+    return True
+
+
+def child_on_arrival(t: Timeline, who: Who = everyone) -> frozenset[str] | None:
+    """The arrival's id(s) (the `child` fact's evidence) if the person then belonged to the
+    population `who`, else None."""
     first = arrival(t)
     moment = first.at if first else (t.events[0].at if t.events else None)
-    if moment is None or age_or_unknown(t, moment) >= 18:
+    if moment is None or not who(t, moment):
         return None
     return frozenset({first.id}) if first else frozenset()
 
@@ -98,10 +109,10 @@ def mode(review: Event) -> str:
     return value.value if value is not None else "none"
 
 
-def child_reviews(t: Timeline) -> Iterator[Event]:
-    """Reviews held while the child was in police detention and under 18."""
+def child_reviews(t: Timeline, who: Who = everyone) -> Iterator[Event]:
+    """Reviews held while the person was in police detention and belonged to `who`."""
     for review in of_type(t, "review"):
-        if in_detention(t, review) and age_or_unknown(t, review.at) < 18:
+        if in_detention(t, review) and who(t, review.at):
             yield review
 
 
@@ -229,10 +240,10 @@ def remote_reviews_where_allowed(t: Timeline, policy: Policy) -> Iterator[Expect
 def in_person_considered(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """A remote review of a child needs a recorded reason for not reviewing in person (Code C
     15.3C); with a reason, whether it was exceptional is a question (guidance)."""
-    child = child_on_arrival(t)
+    child = child_on_arrival(t, code_c_juvenile)
     if child is None:
         return
-    for review in child_reviews(t):
+    for review in child_reviews(t, code_c_juvenile):
         if mode(review) not in REMOTE:
             continue
         events = frozenset(child | {review.id} | end_ids(t))
@@ -256,6 +267,8 @@ def representations_at_reviews(t: Timeline, policy: Policy) -> Iterator[Expected
             note = review.note or ""  # read whole (issue 11, kind 7)
             asleep = has_text(review.note) and ASLEEP.search(note) is not None
             yield Expected("RV-07", "needs_review" if asleep else "violated", frozenset(events))
+        if not code_c_juvenile(t, review.at):
+            continue  # the appropriate adult's part is owed to the Code C juvenile only
         offered = bool(getattr(review, "aa_offered_representations", None))
         present = bool(getattr(review, "aa_present", None))
         if aa_who_can_act_on_site(t, review.at):
@@ -276,7 +289,7 @@ def representations_at_reviews(t: Timeline, policy: Policy) -> Iterator[Expected
 def post_charge_reviews_reconsider(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """A review after charge and refusal of bail reconsiders bail and the transfer (s.40(10),
     s.38(6)); and a child still kept then must be covered by a certificate."""
-    child = child_on_arrival(t)
+    child = child_on_arrival(t, pace_juvenile)
     if child is None:
         return
     charge = first_charge(t)
@@ -286,7 +299,7 @@ def post_charge_reviews_reconsider(t: Timeline, policy: Policy) -> Iterator[Expe
     first_at = min((c.at for c in certificates), default=None)
     moved = t.left_by is not None and t.left_by.type == "transfer_to_la"
     allowed = timedelta(seconds=policy["certificate_within"].seconds)
-    for review in child_reviews(t):
+    for review in child_reviews(t, pace_juvenile):
         if not (charged_at(t, review.at) and refused_at(t, review.at)):
             continue
         assert charge is not None

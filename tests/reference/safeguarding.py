@@ -34,7 +34,7 @@ def _concerns(t: Timeline) -> list[Event]:
 def referred_to_social_care(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """Each concern is referred to children's social care (or a strategy discussion held)
     within the window (shorter for significant harm), and before the child leaves custody."""
-    det = detained_child(t)
+    det = detained_child(t, under_18)
     if det is None:
         return
     answers = of_type(t, "social_care_referral", "strategy_discussion")
@@ -57,7 +57,7 @@ def referred_to_social_care(t: Timeline, policy: Policy) -> Iterator[Expected]:
 def nrm_referral(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """A concern of exploitation or trafficking is followed, by the time the record is judged
     after the child has left, by an NRM referral or a strategy discussion."""
-    det = detained_child(t)
+    det = detained_child(t, under_18)
     if det is None or t.still_held:
         return
     if of_type(t, "nrm_referral", "strategy_discussion"):
@@ -71,7 +71,7 @@ def nrm_referral(t: Timeline, policy: Policy) -> Iterator[Expected]:
 def vulnerability_form(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """The arresting officer's form is recorded within the policy time of detention, and
     completed: an incomplete form with no complete one is reported once, at the last."""
-    det = detained_child(t)
+    det = detained_child(t, under_18)
     if det is None:
         return
     forms = of_type(t, "vulnerability_form")
