@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from custody_rules.population import Population
+from custody_rules.population import Population, in_force_words
 from custody_rules.rulebook import Check, Rulebook, RuleSpec, Status, builtin_rules_dir
 
 HEADER = (
@@ -37,17 +36,6 @@ def _check_line(check: Check, rule: RuleSpec) -> str:
     if check.question:
         line += f" Question for a person: *{check.question}*"
     return line
-
-
-def in_force_words(start: date | None, end: date | None) -> str:
-    """`from 2017-11-01`, `2013-10-27 to 2015-10-25`, `always`."""
-    if start and end:
-        return f"{start.isoformat()} to {end.isoformat()}"
-    if start:
-        return f"from {start.isoformat()}"
-    if end:
-        return f"until {end.isoformat()}"
-    return "always"
 
 
 def rule_section(rule: RuleSpec, rulebook: Rulebook) -> str:

@@ -120,3 +120,14 @@ LABELS: dict[Population, str] = {
     Population.EVERY_DETAINEE: "every detainee (PACE ss.40-44)",
     Population.CHILD: "child (Children Act 1989 s.105(1))",
 }
+
+
+def in_force_words(start: date | None, end: date | None) -> str:
+    """`from 2017-11-01`, `2013-10-27 to 2015-10-25`, `always`."""
+    if start and end:
+        return f"{start.isoformat()} to {end.isoformat()}"
+    if start:
+        return f"from {start.isoformat()}"
+    if end:
+        return f"until {end.isoformat()}"
+    return "always"

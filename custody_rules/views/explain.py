@@ -22,11 +22,10 @@ from datetime import datetime, timezone
 import attrs
 from attrs import frozen
 
-from custody_rules.docs import in_force_words
 from custody_rules.engine import Hit
 from custody_rules.engine.compile import APPLIES
 from custody_rules.findings import Finding, RecordResult
-from custody_rules.population import day_text
+from custody_rules.population import day_text, in_force_words
 from custody_rules.record import EVENT_TYPES
 from custody_rules.rulebook import (
     DEADLINE,
