@@ -42,8 +42,10 @@ Json = dict[str, Any]
 VARIETIES = ("realistic", "chaos")
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
-FIRST_DAY = date(2014, 1, 1)
-LAST_DAY = date(2025, 12, 31)
+# 2010 to 2026: Code C took in 17-year-olds on 27 October 2013 and PACE on 26 October 2015, so
+# the records straddle both (issue 11, kind 1).
+FIRST_DAY = date(2010, 1, 1)
+LAST_DAY = date(2026, 10, 31)
 # Open records (child still held) are open as at this instant: their last entry is before it,
 # so check them with `now` at or after it (the tests use 2026-01-01T00:00Z).
 OPEN_AS_AT = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
@@ -156,6 +158,7 @@ EVENT_TYPES = (
     "bail_decision", "la_contact", "accommodation_request", "la_response", "transfer_to_la",
     "detention_certificate", "court_appearance", "release", "safeguarding_concern",
     "social_care_referral", "nrm_referral", "strategy_discussion",
+    "warrant_of_further_detention", "warrant_extended", "court_appearance_by_video_link",
 )
 RANKS = ("constable", "sergeant", "inspector", "chief_inspector", "superintendent",
          "chief_superintendent", "staff")
@@ -199,6 +202,7 @@ _BOOL_FIELDS: dict[str, tuple[str, ...]] = {
                "transfer_reconsidered"),
     "charge": ("aa_present",),
     "court_appearance": ("certificate_produced",),
+    "court_appearance_by_video_link": ("certificate_produced",),
     "safeguarding_concern": ("significant_harm",),
 }
 _TEXT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -437,6 +441,9 @@ class _Builder:
         station, authority = rng.choice(FORCES[force][1])
         self.authority = authority
         self.open = self.chance(0.10 if self.chaos else 0.03)
+        # A birthday at the local midnight the custody spans (issue 11, kind 2): an age is
+        # reached at 00:00 UK time, which is 23:00 UTC the day before in summer.
+        self.midnight_birthday = not self.open and self.chance(0.08 if self.chaos else 0.03)
         arrival = self._arrival_time()
         self.arrival = arrival
         age = AGES[_pick(rng, _AGE_CUM)]
@@ -473,6 +480,11 @@ class _Builder:
 
     def _arrival_time(self) -> datetime:
         rng = self.rng
+        if self.midnight_birthday:
+            day = FIRST_DAY + timedelta(days=1 + rng.randrange(_DAYS - 1))
+            midnight = datetime(day.year, day.month, day.day, tzinfo=LONDON)
+            self.birthday = day
+            return (midnight + timedelta(minutes=_randint(rng, -150, 90))).astimezone(UTC)
         if self.open and not self.chaos:
             # A child in custody as the data set is taken.
             return OPEN_AS_AT - timedelta(minutes=_randint(rng, 180, 40 * 60))
@@ -492,7 +504,14 @@ class _Builder:
         local_day = arrival.astimezone(LONDON).date()
         person: Json = {}
         apparent_only = self.chance(0.15 if self.chaos else 0.03)
-        if not apparent_only:
+        if self.midnight_birthday:
+            born = _birthday_at(self.birthday, local_day, age)
+            if born is not None:
+                person["date_of_birth"] = born
+                apparent_only = False
+            else:
+                apparent_only = True
+        if not apparent_only and "date_of_birth" not in person:
             person["date_of_birth"] = _birth_date(rng, local_day, age,
                                                   self.chance(0.05 if self.chaos else 0.015))
             if self.chance(0.2):
@@ -539,11 +558,20 @@ class _Builder:
         """One custody episode, told in order."""
         rng, draft = self.rng, self.draft
         arrival = self.arrival
-        if self.chance(0.8):
-            draft.add(arrival - self.delay(10, 90), "arrest", by=self.arresting)
-        draft.add(arrival, "arrival", by=self.arresting if self.chance(0.5) else None)
+        # The relevant time (PACE s.41(2)): arrival, or for a child who attended voluntarily
+        # and was arrested at the station, the arrest (issue 11, kind 4).
+        self.relevant = arrival
+        if self.chance(0.08 if self.chaos else 0.04):
+            draft.add(arrival, "arrival", note="Attended voluntarily by appointment")
+            arrested = arrival + self.delay(15, 180)
+            draft.add(arrested, "arrest", by=self.investigator)
+            self.relevant = max(arrival, arrested)
+        else:
+            if self.chance(0.8):
+                draft.add(arrival - self.delay(10, 90), "arrest", by=self.arresting)
+            draft.add(arrival, "arrival", by=self.arresting if self.chance(0.5) else None)
         queue = self.delay(5, 40) if self.chance(0.9) else self.delay(41, 150)
-        authorised = arrival + max(queue, timedelta(0))
+        authorised = self.relevant + max(queue, timedelta(0))
         self.authorised = authorised
         draft.add(authorised, "detention_authorised", by=self.custody)
 
@@ -561,13 +589,18 @@ class _Builder:
         if aa_arrived is not None:
             decision = max(decision, aa_arrived + self.delay(60, 150))
         long_case = self.indictable and self.chance(0.03 + 0.05 * self.seriousness)
-        relevant = arrival
+        relevant = self.relevant
         if long_case:
             decision = relevant + timedelta(minutes=_randint(rng, 24 * 60 + 10, 35 * 60))
+            if self.chance(0.3):
+                # Beyond 36 hours: only a magistrates' warrant allows it (s.43, s.44).
+                decision = relevant + timedelta(minutes=_randint(rng, 36 * 60 + 10, 90 * 60))
         interviews = self._interviews(aa_arrived, decision)
         self._strip_search(authorised, aa_arrived)
         if long_case or decision - relevant > 24 * HOUR:
             self._extension(relevant, decision)
+        if decision - relevant > 36 * HOUR:
+            self._further_detention(relevant, decision)
 
         charged = self.chance(0.3 + 0.3 * self.seriousness)
         outcome = None
@@ -774,6 +807,31 @@ class _Builder:
         until = min(limit, max(decision + self.delay(30, 240), relevant + 30 * HOUR))
         self.draft.add(at, "extension", by=by, until=until)
 
+    def _further_detention(self, relevant: datetime, decision: datetime) -> None:
+        """A warrant of further detention (s.43): applied for before the 36th hour, or in the
+        6 hours after it when the court could not sit (s.43(5)(b)); poor practice applies too
+        late, or not at all. Extended by the court (s.44) when more time is needed, never past
+        96 hours."""
+        rng = self.rng
+        if self.fail(0.2):
+            return  # kept past 36 hours with no warrant
+        if self.fail(0.3):
+            at = relevant + timedelta(minutes=_randint(rng, 36 * 60 + 1, 44 * 60))
+        else:
+            at = relevant + timedelta(minutes=_randint(rng, 30 * 60, 36 * 60))
+        at = min(at, decision - MINUTE)
+        until = min(at + 36 * HOUR, max(decision + self.delay(30, 600), at + 12 * HOUR))
+        if self.chance(0.1):
+            until = at + timedelta(minutes=_randint(rng, 37 * 60, 40 * 60))  # beyond s.43(12)
+        self.draft.add(at, "warrant_of_further_detention", by=self.inspector,
+                       until=until if not self.chance(0.05) else None)
+        if decision > until and not self.fail(0.3):
+            again = min(until - self.delay(30, 240), decision - MINUTE)
+            extended = min(relevant + 96 * HOUR, decision + self.delay(30, 600))
+            if self.chance(0.1):
+                extended = relevant + timedelta(minutes=_randint(rng, 96 * 60 + 1, 100 * 60))
+            self.draft.add(max(again, at), "warrant_extended", by=self.inspector, until=extended)
+
     def _grounds(self) -> list[str]:
         if self.fail(0.12):
             return []
@@ -871,6 +929,15 @@ class _Builder:
             produced = False if self.chance(0.7) else None
         if certificate is None and self.chance(0.4):
             produced = None
+        if self.chance(0.1):
+            # Appears by video link from the station (CDA 1998 s.57C) and stays in police
+            # detention until remanded to local authority accommodation or released.
+            self.draft.add(court, "court_appearance_by_video_link", by=self.custody,
+                           certificate_produced=produced)
+            left = court + self.delay(45, 300)
+            if self.chance(0.7):
+                return left, "transfer_to_la", {}
+            return left, "release", {"kind": "other"}
         return court, "court_appearance", {"certificate_produced": produced}
 
     def _request(self, at: datetime, kind: str, *, accepted: bool | None,
@@ -1131,6 +1198,15 @@ def _birth_date(rng: random.Random, local_day: date, age: int, birthday_tomorrow
     return date(year, last_birthday.month, day).isoformat()
 
 
+def _birthday_at(birthday: date, local_day: date, age: int) -> str | None:
+    """A date of birth whose anniversary is `birthday`, giving `age` completed years on
+    `local_day` (the day before the birthday, or the birthday itself); None on 29 February."""
+    if birthday.month == 2 and birthday.day == 29:
+        return None
+    years = age + (1 if local_day < birthday else 0)
+    return date(birthday.year - years, birthday.month, birthday.day).isoformat()
+
+
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
@@ -1228,8 +1304,9 @@ def _random_event(rng: random.Random, type_: str, at: datetime) -> Json:
     if type_ in _LIST_FIELDS and rng.random() < 0.8:
         name, values = _LIST_FIELDS[type_]
         event[name] = rng.sample(values, _randint(rng, 0, 3))
-    if type_ == "extension" and rng.random() < 0.8:
-        event["until"] = at + timedelta(minutes=_randint(rng, -600, 1200))
+    if type_ in ("extension", "warrant_of_further_detention", "warrant_extended") \
+            and rng.random() < 0.8:
+        event["until"] = at + timedelta(minutes=_randint(rng, -600, 2400))
     if rng.random() < 0.6:
         event["by"] = _random_officer(rng)
     return event

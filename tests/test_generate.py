@@ -8,7 +8,7 @@ import json
 import random
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from custody_rules.record import (
     VulnerabilityForm,
 )
 from custody_rules.schema import published_schema
-from custody_rules.timeline import SEVENTEEN_JUVENILE_FROM, age_at
+from custody_rules.timeline import SEVENTEEN_JUVENILE_FROM, age_at, build_timeline
 from custody_rules.validate import validate_record
 from tests.helpers import invoke
 
@@ -184,14 +184,42 @@ def test_children_places_and_years_are_spread(
         apparent_only += record.person.date_of_birth is None
         seventeen_before_2015 += age == 17 and arrival.date() < SEVENTEEN_JUVENILE_FROM
     assert set(ages) == set(range(10, 18))
-    assert set(years) == set(range(2014, 2026))
+    assert set(years) == set(range(2010, 2027))
     assert set(months) == set(range(1, 13))
     assert len({force for force, _ in stations}) >= 6 and len(stations) >= 15
-    assert 0.005 * MIX < seventeen_before_2015 < 0.1 * MIX
+    assert 0.005 * MIX < seventeen_before_2015 < 0.2 * MIX
     assert 0.01 * MIX < apparent_only < 0.08 * MIX
     offences = [o for _, record in realistic for o in record.offences]
     assert any(o.violent for o in offences) and any(o.sexual for o in offences)
     assert 0.3 < sum(o.indictable for o in offences) / len(offences) < 0.95
+
+
+def test_the_law_of_each_date_is_exercised(
+        realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
+    """Issue 11: 17-year-olds on each side of both dates, birthdays at the local midnight the
+    custody spans, voluntary attendances arrested at the station, warrants of further
+    detention and court appearances by video link."""
+    seventeen = Counter()
+    midnight_birthdays = voluntary = warrants = extended = video = 0
+    for _, record in realistic:
+        timeline = build_timeline(record, None, datetime(2026, 11, 30, tzinfo=timezone.utc))
+        arrival = next(e for e in timeline.events if e.type == "arrival")
+        if age_at(record, arrival.at) == 17:
+            day = arrival.at.astimezone(LONDON).date()
+            seventeen[(day >= date(2013, 10, 27)) + (day >= SEVENTEEN_JUVENILE_FROM)] += 1
+        if record.person.date_of_birth is not None and \
+                age_at(record, arrival.at) != age_at(record, timeline.ends_at):
+            midnight_birthdays += 1
+        voluntary += timeline.clock is not None and timeline.clock.basis == "arrest_at_station"
+        types = {e.type for e in timeline.events}
+        warrants += "warrant_of_further_detention" in types
+        extended += "warrant_extended" in types
+        video += "court_appearance_by_video_link" in types
+    assert min(seventeen[0], seventeen[1], seventeen[2]) > 0.002 * MIX, seventeen
+    assert midnight_birthdays > 0.01 * MIX
+    assert voluntary > 0.02 * MIX
+    assert warrants > 0.002 * MIX and extended > 0
+    assert video > 0.002 * MIX
 
 
 def test_every_event_type_is_used(realistic: list[tuple[dict[str, Any], CustodyRecord]],
