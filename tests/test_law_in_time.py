@@ -17,10 +17,10 @@ import pytest
 
 from custody_rules.checker import Checker
 from custody_rules.findings import RecordResult
-from custody_rules.handover import pace_clock
 from custody_rules.rulebook import Status
 from custody_rules.timeline import age_at, is_code_c_juvenile, is_pace_juvenile
 from custody_rules.validate import validate_record
+from custody_rules.views.handover import pace_clock
 from tests.conftest import ROOT
 from tests.helpers import invoke
 
