@@ -67,7 +67,7 @@ def appropriate_adult_secured(t: Timeline, policy: Policy) -> Iterator[Expected]
         for kind_name in ("interview", "charge", "strip_search", "extension"):
             procedure = first_of(t, kind_name)
             if (procedure is None or not while_held(t, procedure)
-                    or not under_18(t, procedure.at)):
+                    or not code_c_juvenile(t, procedure.at)):
                 continue
             if not any(arrival.at <= procedure.at for arrival in arrivals):
                 yield Expected("AA-01", "needs_review", frozenset(
@@ -149,6 +149,6 @@ def _present_but_none_on_site(
         return
     for event in t.events:
         if (event.type in kinds and getattr(event, "aa_present", None)
-                and under_18(t, event.at) and not aa_who_can_act_on_site(t, event.at)):
+                and code_c_juvenile(t, event.at) and not aa_who_can_act_on_site(t, event.at)):
             yield Expected(rule, "needs_review",
                            frozenset({det.id, event.id, first_arrival.id} | end_ids(t)))
