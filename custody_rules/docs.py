@@ -125,5 +125,11 @@ def _slug(text: str) -> str:
     return "-".join(kept.split())
 
 
-def default_output() -> Path:
-    return Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+def default_output() -> Path | None:
+    """docs/rules.md of the source tree this package runs from; None when it is installed
+    (site-packages holds no docs/, and writing there would change the installation)."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "rules").is_dir() \
+            and (root / "docs").is_dir():
+        return root / "docs" / "rules.md"
+    return None

@@ -37,4 +37,6 @@ def test_schema_rejects_a_time_without_offset() -> None:
 
 def test_rule_reference_is_current() -> None:
     expected = render_reference(load_rulebook(default_policy()))
-    assert default_output().read_text(encoding="utf-8") == expected, "run: custody-rules docs"
+    target = default_output()
+    assert target is not None, "tests run from the source tree"
+    assert target.read_text(encoding="utf-8") == expected, "run: custody-rules docs"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from attrs import evolve
 from custody_rules.audit.summary import RecordDigest
 from custody_rules.audit.worker import DONE, FATAL, HELLO, RECORD, WorkerTask, worker_main
 from custody_rules.errors import CustodyRulesError
+from custody_rules.interrupt import signals_held
 
 MAX_RESTARTS = 50
 MAX_FAILED_STARTS = 3
@@ -78,11 +80,18 @@ class _Shard:
 
             with contextlib.suppress(OSError):
                 fcntl.fcntl(writer.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+        # The child must not hold any read end (its own or another worker's): a worker whose
+        # parent is gone then gets EPIPE instead of blocking on a full pipe for ever.
+        inherited: tuple[int, ...] = ()
+        if self.pool.context.get_start_method() == "fork":
+            inherited = (reader.fileno(), *(shard.conn.fileno() for shard in self.pool.shards
+                                            if shard.conn is not None and not shard.conn.closed))
         self.process = self.pool.context.Process(
-            target=worker_main, args=(task, writer), daemon=True,
-            name=f"custody-rules-audit-{self.number}",
+            target=worker_main, args=(task, writer, os.getpid(), inherited),
+            daemon=True, name=f"custody-rules-audit-{self.number}",
         )
-        self.process.start()
+        with signals_held():
+            self.process.start()
         # The parent must not hold the write end, or a dead worker's pipe never reads EOF.
         writer.close()
         self.conn = reader

@@ -18,6 +18,7 @@ Messages, each one `Connection.send_bytes` frame whose first byte says what it i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from custody_rules.audit.summary import FAILED, REJECTED, RecordDigest, checked_
 from custody_rules.checker import Checker
 from custody_rules.errors import InputError
 from custody_rules.findings import RecordResult
+from custody_rules.interrupt import worker_signals
 from custody_rules.rulebook import Rulebook
 from custody_rules.validate import validate_record
 
@@ -64,8 +66,20 @@ class WorkerTask:
     pseudonymiser: privacy.Pseudonymiser | None = None  # --pseudonymise: before any output
 
 
-def worker_main(task: WorkerTask, conn: Connection) -> None:
-    """The worker process's entry point."""
+def worker_main(task: WorkerTask, conn: Connection, parent_pid: int,
+                close_fds: tuple[int, ...] = ()) -> None:
+    """The worker process's entry point. `close_fds`: the read ends of the pipes to the parent
+    that a forked child inherits; holding them would keep its own pipe open after the parent
+    died, and its writes would block for ever instead of failing."""
+    worker_signals(parent_pid)
+    if close_fds:
+        # /dev/null over them rather than closing: the number stays taken, so that the
+        # parent's copied Connection objects can never close a file this worker opens later.
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        for fd in close_fds:
+            with contextlib.suppress(OSError):
+                os.dup2(devnull, fd)
+        os.close(devnull)
     try:
         _Worker(task, conn).run()
     except (BrokenPipeError, EOFError):

@@ -12,9 +12,9 @@ from typing import IO
 import click
 
 from custody_rules.audit.profile import ProfileError
-from custody_rules.audit.run import AuditRequest, ReportSink, prepare, run_audit
+from custody_rules.audit.run import AuditRequest, Prepared, ReportSink, prepare, run_audit
 from custody_rules.audit.runner import AuditAborted
-from custody_rules.audit.sources import SourceError
+from custody_rules.audit.sources import CSV, SourceError, kind_of
 from custody_rules.cli import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS
 from custody_rules.cli.options import (
     EngineFailure,
@@ -28,6 +28,8 @@ from custody_rules.formatters.audit_csv import CsvReport
 from custody_rules.formatters.audit_html import HtmlReport
 from custody_rules.formatters.audit_json import JsonReport
 from custody_rules.formatters.audit_text import TextReport, mapping_lines
+from custody_rules.interrupt import Interrupted, interruptible
+from custody_rules.outputs import OutputError, output_file, refuse_clashes
 from custody_rules.privacy import Pseudonymiser
 
 FORMATS: dict[str, type[TextReport] | type[JsonReport] | type[CsvReport] | type[HtmlReport]] = {
@@ -79,26 +81,45 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
                            policy_path=policy_path, profile_path=profile_path,
                            pseudonymiser=pseudonymiser)
     try:
+        refuse_clashes(
+            {"--output": output, "--rejects": rejects},
+            [*paths, *(p for p in (policy_path, profile_path) if p is not None)],
+            read_as_input=lambda path: _read_as_input(path, profile_path is not None))
         prepared = prepare(request)
-    except (SourceError, ProfileError, PolicyError, RuleFileError) as exc:
+    except (SourceError, ProfileError, PolicyError, RuleFileError, OutputError) as exc:
         raise InputProblem([str(exc)]) from None
     err = sys.stderr
     show_progress = not quiet and _is_terminal(err)
     total = prepared.count() if show_progress else 0
-    with contextlib.ExitStack() as stack:
-        out = _open(stack, output)
-        rejects_out = _open(stack, rejects) if rejects else None
-        sink: ReportSink = FORMATS[output_format](out)
-        bar = None
-        if show_progress and total >= PROGRESS_FROM:
-            # Redrawing for every record would cost more than checking it.
-            bar = stack.enter_context(click.progressbar(
-                length=total, label="Auditing", file=err, show_pos=True, show_eta=True,
-                update_min_steps=max(1, total // 500)))
-        try:
-            summary = run_audit(prepared, sink, rejects_out, bar.update if bar else None)
-        except AuditAborted as exc:
-            raise EngineFailure(str(exc)) from None
+    done = _Count()
+    try:
+        with interruptible(), contextlib.ExitStack() as stack:
+            out = stack.enter_context(output_file(output))
+            rejects_out = stack.enter_context(output_file(rejects)) if rejects else None
+            sink: ReportSink = FORMATS[output_format](out)
+            bar = None
+            if show_progress and total >= PROGRESS_FROM:
+                # Redrawing for every record would cost more than checking it.
+                bar = stack.enter_context(click.progressbar(
+                    length=total, label="Auditing", file=err, show_pos=True, show_eta=True,
+                    update_min_steps=max(1, total // 500)))
+
+            def progress(n: int) -> None:
+                done.n += n
+                if bar is not None:
+                    bar.update(n)
+
+            try:
+                summary = run_audit(prepared, sink, rejects_out, progress)
+            except AuditAborted as exc:
+                raise EngineFailure(str(exc)) from None
+    except OutputError as exc:
+        raise InputProblem([str(exc)]) from None
+    except Interrupted as stop:
+        fresh_line = "\n" if _is_terminal(err) else ""  # after the ^C the terminal echoed
+        click.echo(f"{fresh_line}audit: interrupted after {done.n:,} of "
+                   f"{_total(prepared, total)} records; nothing written", err=True)
+        sys.exit(stop.exit_code)
     if not quiet:
         for line in mapping_lines(summary):
             click.echo(line, err=True)
@@ -112,14 +133,27 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
     sys.exit(EXIT_OK)
 
 
+class _Count:
+    n = 0
+
+
+def _read_as_input(path: Path, with_csv: bool) -> bool:
+    """Whether a later audit of a directory holding `path` would read it as a record file."""
+    kind = kind_of(path)
+    return kind is not None and (kind != CSV or with_csv)
+
+
+def _total(prepared: Prepared, counted: int) -> str:
+    """How many records the input holds, for the interruption message: counted again (a
+    second Ctrl-C stops that too) unless the progress bar already did."""
+    if counted:
+        return f"{counted:,}"
+    try:
+        with interruptible():
+            return f"{prepared.count():,}"
+    except Interrupted:
+        return "?"
+
+
 def _is_terminal(stream: IO[str]) -> bool:
     return stream.isatty()
-
-
-def _open(stack: contextlib.ExitStack, path: Path | None) -> IO[bytes]:
-    if path is None:
-        return sys.stdout.buffer
-    try:
-        return stack.enter_context(open(path, "wb"))
-    except OSError as exc:
-        raise InputProblem([f"{path}: cannot write: {exc.strerror or exc}"]) from None

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from custody_rules.cli.options import domain_errors
+from custody_rules.cli.options import InputProblem, domain_errors
 from custody_rules.docs import default_output, render_reference
+from custody_rules.outputs import OutputError, write_output
 from custody_rules.policy import default_policy
 from custody_rules.rulebook import load_rulebook
 
@@ -21,13 +22,22 @@ from custody_rules.rulebook import load_rulebook
 def command(output: Path | None, check_only: bool) -> None:
     """Generate the rule reference from the rule files."""
     target = output or default_output()
+    if target is None:
+        raise InputProblem(["docs: custody_rules is installed, not run from its source tree, "
+                            "so there is no docs/rules.md to update; give --output FILE"])
     text = render_reference(domain_errors(lambda: load_rulebook(default_policy())))
     if check_only:
-        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        try:
+            current = target.read_text(encoding="utf-8") if target.exists() else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputProblem([f"{target}: cannot read: {exc}"]) from None
         if current != text:
             click.echo(f"{target} is out of date: run `custody-rules docs`", err=True)
             sys.exit(1)
         click.echo(f"{target} is up to date")
         return
-    target.write_text(text, encoding="utf-8")
+    try:
+        write_output(target, text.encode("utf-8"))
+    except OutputError as exc:
+        raise InputProblem([str(exc)]) from None
     click.echo(f"wrote {target}")

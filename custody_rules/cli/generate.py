@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
 import click
 
+from custody_rules.cli.options import InputProblem
 from custody_rules.generate import VARIETIES, generate_records
+from custody_rules.interrupt import Interrupted, interruptible
+from custody_rules.outputs import OutputError, ReaderGone, output_file
 
 
 @click.command("generate")
@@ -23,37 +24,29 @@ from custody_rules.generate import VARIETIES, generate_records
 @click.option("--variety", type=click.Choice(VARIETIES), default="realistic", show_default=True,
               help="realistic: custody timelines as inspections describe them, about 40% fully "
                    "compliant; chaos: the same with random, shuffled and boundary-hugging events.")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
               help="File to write (JSON Lines; gzip if it ends in .gz). Default: standard output.")
 def command(count: int, seed: int, variety: str, output: Path | None) -> None:
     """Write synthetic children's custody records, one JSON record per line. They are made
     up, reproducible from the seed, and valid against the record format."""
-    with ExitStack() as stack:
-        stream: IO[bytes] | gzip.GzipFile
-        if output is None or str(output) == "-":
-            stream = sys.stdout.buffer
-        else:
-            try:
-                raw = stack.enter_context(output.open("wb"))
-            except OSError as exc:
-                # Exit 2 (misuse), not click's 1, which here means "violations found".
-                raise click.BadParameter(f"cannot write {output}: {exc.strerror or exc}",
-                                         param_hint="--output") from None
-            if output.suffix == ".gz":
+    to_stdout = output is None or str(output) == "-"
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    try:
+        with interruptible(), output_file(output, spool_stdout=False) as raw:
+            stream: IO[bytes] | gzip.GzipFile = raw
+            if not to_stdout and output is not None and output.suffix == ".gz":
                 # No file name and a zero time in the gzip header: the same seed, the same bytes.
                 stream = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
-                stack.enter_context(stream)
-            else:
-                stream = raw
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        try:
             for record in generate_records(count, seed, variety=variety):
                 stream.write(encode(record).encode("utf-8") + b"\n")
-            stream.flush()
-        except BrokenPipeError:
-            # `custody-rules generate ... | head`: the reader has all it wanted. Point standard
-            # output at /dev/null so that Python's own flush at exit does not fail again.
-            if output is None:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
+            if stream is not raw:
+                stream.close()  # the gzip trailer; `raw` is closed by output_file
+    except ReaderGone:
+        pass  # `custody-rules generate ... | head`: the reader has all it wanted
+    except OutputError as exc:
+        # Exit 2 (the output cannot be written), not click's 1, which means "violations found".
+        raise InputProblem([str(exc)]) from None
+    except Interrupted as stop:
+        click.echo("generate: interrupted; nothing written", err=True)
+        sys.exit(stop.exit_code)

@@ -9,6 +9,7 @@ writes one self-contained page. Exit 0 when the walk ends with the scenario's ex
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from custody_rules.cli.options import EngineFailure, InputProblem, policy_option
 from custody_rules.errors import EngineError, PolicyError, RuleFileError
 from custody_rules.formatters import html as html_format
 from custody_rules.formatters import text as text_format
+from custody_rules.interrupt import Interrupted, interruptible
+from custody_rules.outputs import OutputError, refuse_clashes, write_output
 from custody_rules.policy import load_policy
 from custody_rules.timeline import build_timeline
 from custody_rules.training import ScenarioError, find_scenario, load_library
@@ -85,22 +88,34 @@ def play_command(name: str, step_by_step: bool, output_format: str, output: Path
     the scenario cannot be read."""
     scenario = _load(name, library)
     try:
+        if output is not None:
+            refuse_clashes({"--output": output},
+                           [Path(scenario.path), *([policy_path] if policy_path else [])])
         checker = Checker(policy=load_policy(policy_path))
-    except (PolicyError, RuleFileError) as exc:
+    except (PolicyError, RuleFileError, OutputError) as exc:
         raise InputProblem([str(exc)]) from None
     try:
-        if output_format == "html":
-            walk = Walk(scenario.record.record_id, tuple(steps(checker, scenario.record)))
-            end = walk_end(walk, scenario)
-            page = html_format.render_walk(walk, end, scenario)
-            if output is None:
-                click.echo(page, nl=False)
+        with interruptible():
+            if output_format == "html":
+                walk = Walk(scenario.record.record_id, tuple(steps(checker, scenario.record)))
+                end = walk_end(walk, scenario)
+                page = html_format.render_walk(walk, end, scenario)
+                if output is None:
+                    click.echo(page, nl=False)
+                else:
+                    write_output(output, page.encode("utf-8"))
             else:
-                output.write_text(page, encoding="utf-8")
-        else:
-            end = _play_text(checker, scenario, step_by_step, output)
+                end = _play_text(checker, scenario, step_by_step, output)
     except EngineError as exc:
         raise EngineFailure(str(exc)) from None
+    except OutputError as exc:
+        raise InputProblem([str(exc)]) from None
+    except Interrupted as stop:
+        click.echo("scenario: interrupted; nothing written", err=True)
+        sys.exit(stop.exit_code)
+    except _Quit:
+        click.echo("scenario: stopped", err=True)
+        sys.exit(EXIT_OK)
     sys.exit(EXIT_OK if end.matches else EXIT_VIOLATIONS)
 
 
@@ -122,9 +137,28 @@ def _play_text(checker: Checker, scenario: Scenario, step_by_step: bool,
         taken.append(step)
         say(text_format.render_step(step))
         if interactive and not step.final:
-            click.pause(info=click.style("  (any key for the next event)", dim=True))
+            _wait_for_key()
     end = walk_end(Walk(scenario.record.record_id, tuple(taken)), scenario)
     say(text_format.render_walk_end(end))
     if output is not None:
-        output.write_text("".join(written), encoding="utf-8")
+        write_output(output, "".join(written).encode("utf-8"))
     return end
+
+
+class _Quit(Exception):
+    """The trainer pressed q during --step."""
+
+
+def _wait_for_key() -> None:
+    """Any key goes on to the next event; q (or Esc) stops the walk, Ctrl-C interrupts it."""
+    click.echo(click.style("  (any key for the next event, q to stop)", dim=True), nl=False,
+               err=True)
+    try:
+        key = click.getchar()
+    except (KeyboardInterrupt, EOFError):
+        # getchar reads the terminal raw: Ctrl-C arrives as a key, and click raises this.
+        click.echo(err=True)
+        raise Interrupted(signal.SIGINT) from None
+    click.echo(err=True)
+    if key in ("q", "Q", "\x1b"):
+        raise _Quit
