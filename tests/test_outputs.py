@@ -45,7 +45,7 @@ def test_a_failure_half_way_leaves_the_earlier_file_and_no_temporary(tmp_path: P
 def test_write_errors_become_one_line_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"^/dev/full: cannot write: No space left on device$"):
         write_output(Path("/dev/full"), b"x" * 200_000)
-    with pytest.raises(OutputError, match="directory .*missing does not exist"):
+    with pytest.raises(OutputError, match=r"directory .*missing does not exist"):
         write_output(tmp_path / "missing" / "x.md", b"x")
     with pytest.raises(OutputError, match="it is a directory"):
         write_output(tmp_path, b"x")
