@@ -96,7 +96,7 @@ def baseline_main(path: str) -> None:
     from custody_rules.validate import validate_record
 
     good = bad = 0
-    for item in iter_items(discover([Path(path)], with_csv=False), None):
+    for item in iter_items(discover([Path(path)], with_csv=False).sources, None):
         try:
             validate_record(load_item(item, None).raw, source=item.where)
             good += 1

@@ -207,11 +207,20 @@ def parse_profile(raw: Any, where: str) -> Profile:
     offences = reader.maps(top.get("offences", {}), "offences", _OFFENCE_KINDS, time_format)
     if offences and offences[0].target != "description":
         raise ProfileError(f"{where}: offences: description must be mapped (and listed first)")
+    encoding = reader.text(csv_options.get("encoding", "utf-8-sig"), "csv.encoding")
+    try:
+        line_based = "a,\n".encode(encoding).endswith(b"a,\n")  # (after a BOM)
+    except LookupError:
+        raise ProfileError(f"{where}: csv.encoding: unknown encoding {encoding[:40]!r}") from None
+    if not line_based:
+        raise ProfileError(f"{where}: csv.encoding: {encoding[:40]!r} is not supported: exports "
+                           "are read line by line, which needs an ASCII-compatible encoding "
+                           "(utf-8, cp1252, latin-1, ...)")
     return Profile(
         name=reader.text(top.get("name"), "name"),
         path=where,
         delimiter=reader.text(csv_options.get("delimiter", ","), "csv.delimiter"),
-        encoding=reader.text(csv_options.get("encoding", "utf-8-sig"), "csv.encoding"),
+        encoding=encoding,
         list_separator=reader.text(csv_options.get("list_separator", ";"), "csv.list_separator"),
         time_format=time_format,
         zone_name=zone_name,

@@ -8,7 +8,6 @@ summary.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -19,7 +18,7 @@ from attrs import frozen
 
 from custody_rules.audit.profile import Profile, load_profile
 from custody_rules.audit.runner import run_pool
-from custody_rules.audit.sources import CSV, Source, count_items, discover
+from custody_rules.audit.sources import CSV, Source, count_items, csv_rows, discover
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
 from custody_rules.audit.worker import RenderRecord, WorkerTask
 from custody_rules.policy import load_policy
@@ -58,6 +57,7 @@ class Prepared:
     sources: tuple[Source, ...]
     profile: Profile | None
     rulebook: Rulebook
+    passed_over: tuple[str, ...] = ()  # expected-findings files: not records
 
     def count(self) -> int:
         return count_items(self.sources, self.profile)
@@ -67,9 +67,9 @@ def prepare(request: AuditRequest) -> Prepared:
     """Find the inputs and load profile, policy and rules; raises before any work starts
     (SourceError, ProfileError, PolicyError, RuleFileError)."""
     profile = load_profile(request.profile_path) if request.profile_path else None
-    sources = discover(request.paths, with_csv=profile is not None)
+    found = discover(request.paths, with_csv=profile is not None)
     rulebook = load_rulebook(load_policy(request.policy_path), request.rules_dir)
-    return Prepared(request, tuple(sources), profile, rulebook)
+    return Prepared(request, found.sources, profile, rulebook, found.passed_over)
 
 
 def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = None,
@@ -77,7 +77,8 @@ def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = 
     request = prepared.request
     as_of = request.as_of.isoformat() if request.as_of else None
     builder = SummaryBuilder(prepared.rulebook, as_of,
-                             unused_columns(prepared.sources, prepared.profile))
+                             unused_columns(prepared.sources, prepared.profile),
+                             prepared.passed_over)
     task = WorkerTask(
         sources=prepared.sources,
         profile=prepared.profile,
@@ -113,9 +114,12 @@ def unused_columns(sources: Sequence[Source], profile: Profile | None) -> list[t
         if source.kind != CSV:
             continue
         try:
-            with open(source.path, encoding=profile.encoding, newline="") as handle:
-                header = next(csv.reader(handle, delimiter=profile.delimiter), [])
-        except (OSError, UnicodeDecodeError, csv.Error):
+            with open(source.path, "rb") as handle:
+                _, header, _ = next(csv_rows(handle, profile.encoding, profile.delimiter),
+                                    (0, None, None))
+        except OSError:
             continue  # the workers report the unreadable file as a rejected input
+        if header is None:
+            continue
         unused.extend((source.path, column) for column in header if column not in wanted)
     return unused

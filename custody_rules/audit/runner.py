@@ -7,9 +7,13 @@ held waiting for another (a worker that runs ahead blocks on its full pipe).
 
 When a worker dies (a signal, a crash in the C engine, a hang we stop), the parent has every
 result it sent, and the first missing item, i, is the one it died on. That record is reported
-failed, with the reason, and a new worker takes over the same share from item i + n. After
-MAX_RESTARTS deaths the audit stops checking that share and reports its remaining records
-failed, so that a poison input cannot keep it busy forever; every record is accounted for.
+failed, with the reason, and a new worker takes over the same share from item i, reporting it
+failed without checking it and checking the rest. If that replacement dies too before it has
+reported item i, it died while reading the input (not while checking a record): no worker is
+started for that share again, and the parent itself reports each of its remaining records
+failed (reading only where each item starts and ends, bounded as the workers read). The same
+happens after MAX_RESTARTS deaths in one audit. A poison input therefore costs at most a few
+worker starts, never a loop, and every record is accounted for.
 """
 
 from __future__ import annotations
@@ -19,14 +23,23 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
 from attrs import evolve
 
+from custody_rules.audit.sources import Item, iter_items
 from custody_rules.audit.summary import RecordDigest
-from custody_rules.audit.worker import DONE, FATAL, HELLO, RECORD, WorkerTask, worker_main
+from custody_rules.audit.worker import (
+    DONE,
+    FATAL,
+    HELLO,
+    RECORD,
+    WorkerTask,
+    failed_message,
+    worker_main,
+)
 from custody_rules.errors import CustodyRulesError
 from custody_rules.interrupt import signals_held
 
@@ -72,6 +85,10 @@ class _Shard:
         self.process: Any = None
         self.conn: Connection | None = None
         self.greeted = False  # the current worker built its Checker and said hello
+        self.task: WorkerTask | None = None
+        self.answered = 0  # records the current worker has reported
+        self.given_up: str | None = None  # no worker serves this share any more: why
+        self.rest: Iterator[Item] | None = None  # its remaining items, read by the parent
 
     def start(self, task: WorkerTask) -> None:
         reader, writer = self.pool.context.Pipe(duplex=False)
@@ -96,10 +113,14 @@ class _Shard:
         writer.close()
         self.conn = reader
         self.greeted = False
+        self.task = task
+        self.answered = 0
 
     def receive(self, index: int) -> bytes:
         """The next message for item `index` (a record or DONE), replacing a dead worker."""
         while True:
+            if self.given_up is not None:
+                return self._failed_by_parent(index)
             message = self._read()
             if message is None:
                 self._replace(index)
@@ -110,7 +131,10 @@ class _Shard:
                 continue
             if kind == FATAL:
                 raise AuditAborted(f"a worker could not start: {message[1:].decode()}")
-            if kind in (RECORD, DONE):
+            if kind == RECORD:
+                self.answered += 1
+                return message
+            if kind == DONE:
                 return message
             raise AuditAborted(f"a worker sent an unknown message {kind!r}")
 
@@ -139,15 +163,38 @@ class _Shard:
             self.pool.failed_starts += 1
             if self.pool.failed_starts > MAX_FAILED_STARTS:
                 raise AuditAborted(f"worker processes cannot start ({reason})")
+        died_reading = (self.task is not None and self.task.fail_first is not None
+                        and self.greeted and self.answered == 0)
         self.pool.restarts += 1
-        task = evolve(self.pool.task, shard=self.number, start=index)
-        if self.pool.restarts <= MAX_RESTARTS:
-            task = evolve(task, fail_first=f"{reason} while checking this record")
-        else:
-            task = evolve(task, fail_all=(
-                f"not checked: worker processes died {self.pool.restarts - 1} times "
-                f"(last: {reason}); the audit stopped checking this share of the input"))
+        if died_reading:
+            self._give_up(index, f"not checked: the worker process died while reading the "
+                          f"input ({reason}); the rest of its share of the input is not "
+                          "checked")
+            return
+        if self.pool.restarts > MAX_RESTARTS:
+            self._give_up(index, f"not checked: worker processes died {self.pool.restarts} "
+                          f"times (last: {reason}); the audit stopped checking this share of "
+                          "the input")
+            return
+        task = evolve(self.pool.task, shard=self.number, start=index,
+                      fail_first=f"{reason} while checking this record")
         self.start(task)
+
+    def _give_up(self, index: int, reason: str) -> None:
+        self.given_up = reason
+        self.process = None
+        self.conn = None
+        task = self.pool.task
+        self.rest = iter_items(task.sources, task.profile, self.number, self.pool.jobs, index)
+
+    def _failed_by_parent(self, index: int) -> bytes:
+        assert self.rest is not None and self.given_up is not None
+        item = next(self.rest, None)
+        if item is None:
+            return DONE
+        if item.index != index:
+            raise AuditAborted(f"reading the input again gave item {item.index}, not {index}")
+        return failed_message(item, self.given_up)
 
     def stop(self, grace: float) -> None:
         """End the worker: after DONE it exits by itself; otherwise (an error) kill it."""

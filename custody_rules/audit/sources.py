@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,16 +32,31 @@ from custody_rules.read import parse_json
 from custody_rules.validate import record_id_of
 
 JSONL, JSONL_GZ, JSON, CSV = "jsonl", "jsonl.gz", "json", "csv"
+NOT_READ = "not-read"  # a path found in a directory that cannot be read: one rejected item
+# The project's own expected-findings files (examples/*.expected.json, a scenario's
+# expected.json) are findings, not records: a directory audit passes over them and says so.
+EXPECTED_NAMES = ("expected.json", ".expected.json")
 _SUFFIXES = ((".jsonl.gz", JSONL_GZ), (".ndjson.gz", JSONL_GZ), (".jsonl", JSONL),
              (".ndjson", JSONL), (".json", JSON), (".csv", CSV))
-# A line longer than this is not a custody record but a runaway; it is rejected unread.
-MAX_LINE_BYTES = 64 * 1024 * 1024
+# A line longer than this is not a custody record but a runaway (or a gzip bomb); it is
+# rejected, and never held: reading stops at the limit and the rest of the line is skipped in
+# small pieces, so no process (worker or parent) ever holds more than this of one line.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+_SKIP_BYTES = 1 << 20
+# A CSV row (all its lines, when a quoted cell spans several) is at most this long; a row that
+# goes on (an unterminated quote) is rejected at its first line and the lines after it are
+# read again as rows of their own, so one stray quote loses one row, never the rest.
+MAX_ROW_BYTES = 1024 * 1024
+MAX_ROW_LINES = 200
+MAX_CELL_CHARS = 128 * 1024
+csv.field_size_limit(MAX_CELL_CHARS)
 
 
 @frozen
 class Source:
     path: str
     kind: str
+    problem: str | None = None  # NOT_READ: why this path is not read (one rejected item)
 
 
 @frozen
@@ -66,27 +83,80 @@ def kind_of(path: Path) -> str | None:
     return next((kind for suffix, kind in _SUFFIXES if name.endswith(suffix)), None)
 
 
-def discover(paths: Sequence[Path], with_csv: bool) -> list[Source]:
+def is_expected_findings(path: Path) -> bool:
+    name = path.name.lower()
+    return name == EXPECTED_NAMES[0] or name.endswith(EXPECTED_NAMES[1])
+
+
+@frozen
+class Discovered:
+    sources: tuple[Source, ...]
+    passed_over: tuple[str, ...]  # expected-findings files in the directories: not records
+
+
+def discover(paths: Sequence[Path], with_csv: bool) -> Discovered:
     """The input files in audit order. A named file is read whatever its name says (JSON
-    Lines unless it ends in .json, .gz or .csv); a directory contributes its record files."""
+    Lines unless it ends in .json, .gz or .csv); a directory contributes its record files.
+    Nothing in a directory is skipped silently: a subdirectory that cannot be listed, a FIFO
+    or device with a record file's name, or a symbolic link that leads nowhere becomes a
+    rejected item naming the path; expected-findings files are listed as passed over."""
     sources: list[Source] = []
+    passed_over: list[str] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p) is not None)
-            for file in found:
-                kind = kind_of(file)
-                if kind == CSV and not with_csv:
-                    continue
-                assert kind is not None
-                sources.append(Source(str(file), kind))
+            found, over = _walk(path, with_csv)
+            sources.extend(found)
+            passed_over.extend(over)
         elif path.is_file():
             kind = kind_of(path) or (JSONL_GZ if path.name.endswith(".gz") else JSONL)
             if kind == CSV and not with_csv:
                 raise SourceError(f"{path}: a CSV export needs --profile to say how to read it")
             sources.append(Source(str(path), kind))
+        elif path.exists():
+            raise SourceError(f"{path}: not a regular file or directory (a FIFO or device "
+                              "cannot be read by every worker)")
         else:
             raise SourceError(f"{path}: no such file or directory")
-    return sources
+    return Discovered(tuple(sources), tuple(passed_over))
+
+
+def _walk(top: Path, with_csv: bool) -> tuple[list[Source], list[str]]:
+    entries: list[tuple[str, Source | None]] = []
+
+    def unreadable(error: OSError) -> None:
+        name = error.filename or str(top)
+        entries.append((str(name), Source(str(name), NOT_READ,
+                                          f"directory cannot be read: {_reason(error)}")))
+
+    for directory, subdirectories, files in os.walk(top, onerror=unreadable):
+        subdirectories.sort()
+        for name in subdirectories:
+            if os.path.islink(os.path.join(directory, name)):
+                link = os.path.join(directory, name)
+                entries.append((link, Source(link, NOT_READ, "a symbolic link to a directory "
+                                             "is not followed; name its target instead")))
+        for name in files:
+            path = Path(directory, name)
+            kind = kind_of(path)
+            if kind is None or (kind == CSV and not with_csv):
+                continue
+            if is_expected_findings(path):
+                entries.append((str(path), None))
+                continue
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                entries.append((str(path), Source(str(path), NOT_READ,
+                                                  f"cannot be read: {_reason(exc)}")))
+                continue
+            if not stat.S_ISREG(mode):
+                entries.append((str(path), Source(str(path), NOT_READ,
+                                                  "not a regular file (a FIFO or device)")))
+                continue
+            entries.append((str(path), Source(str(path), kind)))
+    entries.sort(key=lambda entry: entry[0])
+    return ([source for _, source in entries if source is not None],
+            [path for path, source in entries if source is None])
 
 
 def iter_items(sources: Sequence[Source], profile: Profile | None, shard: int = 0,
@@ -98,6 +168,11 @@ def iter_items(sources: Sequence[Source], profile: Profile | None, shard: int = 
     """
     index = 0
     for source in sources:
+        if source.kind == NOT_READ:
+            if index >= start and index % shards == shard:
+                yield Item(index, source.path, None, None, source.problem)
+            index += 1
+            continue
         if source.kind == JSON:
             if index >= start and index % shards == shard:
                 yield Item(index, source.path, None, *_read_whole(source.path))
@@ -137,23 +212,138 @@ def _open_binary(source: Source) -> IO[bytes] | gzip.GzipFile:
     return open(source.path, "rb", buffering=1 << 20)
 
 
+def bounded_lines(handle: IO[bytes] | gzip.GzipFile, limit: int = MAX_LINE_BYTES
+                  ) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, the line or None if longer than `limit`, its length), never holding
+    more than `limit` bytes of a line."""
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) <= limit:
+            yield number, line, len(line)
+            continue
+        size = len(line)
+        del line
+        while True:  # skip the rest in small pieces
+            rest = handle.readline(_SKIP_BYTES)
+            size += len(rest)
+            if not rest or rest.endswith(b"\n"):
+                break
+        yield number, None, size
+
+
 def _jsonl_items(source: Source) -> Iterator[tuple[int | None, bytes | None, str | None]]:
     with _open_binary(source) as handle:
-        for number, line in enumerate(handle, start=1):
-            if len(line) > MAX_LINE_BYTES:
-                yield number, None, f"line of {len(line)} bytes, more than {MAX_LINE_BYTES}"
+        for number, line, size in bounded_lines(handle):
+            if line is None:
+                yield number, None, f"line of {size} bytes, more than {MAX_LINE_BYTES}"
             elif not line.isspace():  # (isspace stops at the first character of a record)
                 yield number, line, None
+
+
+class _BadRow(Exception):
+    def __init__(self, line: int, problem: str):
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
+
+
+class _Lines:
+    """The decoded lines of a CSV export, fed to csv.reader one row at a time. Each row's
+    lines are kept until the row is complete, so that a bad row can be given back."""
+
+    def __init__(self, handle: IO[bytes], encoding: str):
+        self.raw = bounded_lines(handle, MAX_ROW_BYTES)
+        self.encoding = encoding
+        self.pending: list[tuple[int, bytes | None, int]] = []  # given back, in reverse
+        self.row: list[tuple[int, bytes | None, int]] = []
+        self.row_bytes = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.row and (len(self.row) >= MAX_ROW_LINES or self.row_bytes > MAX_ROW_BYTES):
+            raise _BadRow(self.row[0][0], "a quoted cell never ends (unterminated quote): the "
+                          f"row runs past {len(self.row)} lines")
+        entry = self.pending.pop() if self.pending else next(self.raw)
+        number, data, size = entry
+        self.row.append(entry)
+        self.row_bytes += size
+        if data is None:
+            raise _BadRow(number, f"line of {size} bytes, more than {MAX_ROW_BYTES}")
+        try:
+            return data.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            raise _BadRow(number, f"byte {exc.start + 1} is not valid {self.encoding}: "
+                          f"{exc.reason}") from None
+
+    def start_row(self) -> None:
+        self.row = []
+        self.row_bytes = 0
+
+    def give_back(self) -> None:
+        """A bad row: its first line is lost, the lines after it are read again."""
+        self.pending.extend(reversed(self.row[1:]))
+        self.start_row()
+
+
+def csv_rows(handle: IO[bytes], encoding: str, delimiter: str
+             ) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(first line, cells, None) for each row, or (line, None, problem) for a bad one; a bad
+    row never takes the rows after it down with it."""
+    lines = _Lines(handle, encoding)
+    while True:
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        while True:
+            lines.start_row()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except _BadRow as bad:
+                first = lines.row[0][0]
+                lines.give_back()
+                yield first, None, (bad.problem if bad.line == first
+                                    else f"line {bad.line}: {bad.problem}")
+                break  # a new reader: this one's state is mid-row
+            except csv.Error as exc:
+                first = lines.row[0][0]
+                lines.give_back()
+                if "unexpected end of data" in str(exc):  # the input ended inside quotes
+                    yield first, None, "a quoted cell never ends (unterminated quote)"
+                else:
+                    yield first, None, f"not a valid CSV row: {exc}"
+                break
+            if cells:
+                yield lines.row[0][0], cells, None
 
 
 def _csv_items(source: Source, profile: Profile
                ) -> Iterator[tuple[int | None, tuple[Row, ...] | None, str | None]]:
     """Rows of one custody number form one record. Exports list a record's rows together;
     rows of a number seen earlier are an error (they cannot be joined without holding every
-    record in memory), reported once for those rows."""
-    with open(source.path, encoding=profile.encoding, newline="") as handle:
-        reader = csv.DictReader(handle, delimiter=profile.delimiter)
-        header = reader.fieldnames or []
+    record in memory), reported once for those rows. A row that cannot be read is rejected
+    on its own, with its line; the record it sat in is read without it."""
+    with open(source.path, "rb", buffering=1 << 20) as handle:
+        rows = csv_rows(handle, profile.encoding, profile.delimiter)
+        header: list[str] | None = None
+        for line, cells, problem in rows:
+            if problem is not None or cells is None:
+                yield line, None, f"header: {problem}"
+                return
+            header = cells
+            break
+        if header is None:
+            return
+        duplicates = sorted({name for name in header if header.count(name) > 1})
+        if duplicates:
+            yield 1, None, ("columns named more than once, so which one is meant cannot be "
+                            f"told: {', '.join(duplicates)}")
+            return
         missing = profile.missing_columns(header)
         if missing:
             yield 1, None, f"columns missing for profile {profile.name}: {', '.join(missing)}"
@@ -163,20 +353,18 @@ def _csv_items(source: Source, profile: Profile
         group: list[Row] = []
         key: str | None = None
         first_line = 2
-        line = 1
-        while True:
-            row = next(reader, None)
-            if row is None:
-                break
-            start = line + 1
-            line = reader.line_num
+        for line, cells, problem in rows:
+            if problem is not None or cells is None:
+                yield line, None, problem
+                continue
+            row = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
             value = (row.get(key_column) or "").strip()
             if group and value != key:
                 yield _group(group, key, seen, key_column, first_line)
                 group = []
             if not group:
-                key, first_line = value, start
-            group.append((start, {k: v for k, v in row.items() if isinstance(k, str)}))
+                key, first_line = value, line
+            group.append((line, row))
         if group:
             yield _group(group, key, seen, key_column, first_line)
 

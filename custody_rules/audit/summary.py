@@ -18,10 +18,14 @@ Definitions (the same in every format):
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import tempfile
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 from attrs import frozen
 
@@ -35,6 +39,9 @@ NO_MONTH = "(no month)"
 WORST_KEPT = 20
 UNMATCHED_KEPT = 200  # distinct unmatched source values listed; the rest are counted
 BUCKETS = 10  # compliance deciles, plus one bucket for exactly 100%
+DUPLICATES_KEPT = 200  # duplicated ids listed; all are counted
+PLACES_KEPT = 20  # places listed per duplicated id
+PASSED_OVER_REASON = "expected findings, not a record"
 
 
 @frozen
@@ -185,6 +192,15 @@ class Unmatched:
 
 
 @frozen
+class DuplicateId:
+    """A record id carried by more than one checked record of the audit."""
+
+    record_id: str
+    occurrences: int
+    places: tuple[str, ...]  # `source:line` of each (the first PLACES_KEPT)
+
+
+@frozen
 class AuditSummary:
     records_read: int
     checked: int
@@ -207,6 +223,9 @@ class AuditSummary:
     ruleset_digest: str
     as_of: str | None
     restarts: int = 0  # worker processes that died and were replaced
+    records_with_duplicate_id: int = 0  # checked records whose id another one also carries
+    duplicate_ids: tuple[DuplicateId, ...] = ()  # the first DUPLICATES_KEPT such ids
+    passed_over: tuple[str, ...] = ()  # expected-findings files in audited directories
 
     @property
     def adds_up(self) -> bool:
@@ -250,6 +269,13 @@ class AuditSummary:
                 "unused_columns": [{"source": s, "column": c} for s, c in self.unused_columns],
             },
             "worker_restarts": self.restarts,
+            "duplicate_record_ids": {
+                "records": self.records_with_duplicate_id,
+                "ids": [{"record_id": d.record_id, "occurrences": d.occurrences,
+                         "where": list(d.places)} for d in self.duplicate_ids],
+            },
+            "not_records": [{"source": path, "reason": PASSED_OVER_REASON}
+                            for path in self.passed_over],
         }
 
 
@@ -282,8 +308,11 @@ class SummaryBuilder:
     """Folds digests (in input order, so that float sums are the same for any --jobs)."""
 
     def __init__(self, rulebook: Rulebook, as_of: str | None = None,
-                 unused_columns: Iterable[tuple[str, str]] = ()):
+                 unused_columns: Iterable[tuple[str, str]] = (),
+                 passed_over: Iterable[str] = ()):
         self.rulebook = rulebook
+        self.passed_over = tuple(passed_over)
+        self.ids = _IdLedger()
         self.as_of = as_of
         self.unused_columns = tuple(unused_columns)
         self.status: Counter[str] = Counter()
@@ -310,6 +339,8 @@ class SummaryBuilder:
                 self.unmatched_other += 1
         if digest.status != CHECKED:
             return
+        if digest.record_id is not None:
+            self.ids.add(digest.record_id, where(digest.source, digest.line))
         station = digest.station or NO_STATION
         month = digest.month or NO_MONTH
         # Every finding comes from a rule that applied (findings_for), so applied covers all.
@@ -363,6 +394,7 @@ class SummaryBuilder:
                 by_month=_tallies(self.rule_month, rule_id, months),
             ))
         unmatched = sorted(self.unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
+        duplicated, duplicates = self.ids.duplicates()
         return AuditSummary(
             records_read=sum(self.status.values()),
             checked=self.status[CHECKED], rejected=self.status[REJECTED],
@@ -383,7 +415,57 @@ class SummaryBuilder:
             ruleset_digest=self.rulebook.digest,
             as_of=self.as_of,
             restarts=restarts,
+            records_with_duplicate_id=duplicated,
+            duplicate_ids=duplicates,
+            passed_over=self.passed_over,
         )
+
+
+class _IdLedger:
+    """Every checked record's id, to find the ones carried twice, in 8 bytes a record of
+    memory (a 64-bit hash); the ids and places themselves wait in a temporary file."""
+
+    def __init__(self) -> None:
+        self.hashes = array("q")
+        self.spool: IO[bytes] | None = None
+
+    @staticmethod
+    def _hash(record_id: str) -> int:
+        digest = hashlib.blake2b(record_id.encode("utf-8", "surrogatepass"), digest_size=8)
+        return int.from_bytes(digest.digest(), "little", signed=True)
+
+    def add(self, record_id: str, place: str) -> None:
+        if self.spool is None:
+            self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by duplicates())
+        self.hashes.append(self._hash(record_id))
+        self.spool.write(json.dumps([record_id, place], ensure_ascii=True).encode() + b"\n")
+
+    def duplicates(self) -> tuple[int, tuple[DuplicateId, ...]]:
+        """(records whose id is carried by another, the first DUPLICATES_KEPT such ids)."""
+        if self.spool is None:
+            return 0, ()
+        ordered = sorted(self.hashes)
+        repeated = {a for a, b in itertools.pairwise(ordered) if a == b}
+        del ordered
+        found: dict[str, list[str]] = {}
+        counts: Counter[str] = Counter()
+        self.spool.seek(0)
+        for hashed, line in zip(self.hashes, self.spool, strict=True):
+            if hashed not in repeated:
+                continue
+            record_id, place = json.loads(line)
+            counts[record_id] += 1
+            if record_id in found or len(found) < DUPLICATES_KEPT:
+                places = found.setdefault(record_id, [])
+                if len(places) < PLACES_KEPT:
+                    places.append(place)
+        self.spool.close()
+        self.spool = None
+        # Two ids with one hash are told apart here: only ids really seen twice count.
+        real = {record_id for record_id, n in counts.items() if n > 1}
+        listed = tuple(DuplicateId(record_id, counts[record_id], tuple(places))
+                       for record_id, places in found.items() if record_id in real)
+        return sum(counts[record_id] for record_id in real), listed
 
 
 def _tallies(table: Mapping[tuple[str, str], list[int]], rule: str, names: Sequence[str]

@@ -44,6 +44,9 @@ HELLO, RECORD, DONE, FATAL = b"H", b"R", b"D", b"F"
 RenderRecord = Callable[[RecordResult, RecordDigest], bytes]
 # Test hook: a worker kills itself with SIGKILL before its (N+1)th record, as a C crash would.
 KILL_AFTER_ENV = "CUSTODY_RULES_TEST_KILL_AFTER"
+# Test hook: every worker that reaches item N kills itself there, even one told to report it
+# failed unchecked: the input itself is poison (as a read that exhausts memory would be).
+KILL_ON_ENV = "CUSTODY_RULES_TEST_KILL_ON"
 
 
 @frozen
@@ -62,8 +65,17 @@ class WorkerTask:
     shards: int
     start: int = 0
     fail_first: str | None = None  # the record at `start` killed the previous worker: why
-    fail_all: str | None = None  # do not check: report every remaining record failed, why
     pseudonymiser: privacy.Pseudonymiser | None = None  # --pseudonymise: before any output
+
+
+def failed_digest(item: Item, record_id: str | None, problems: tuple[str, ...]) -> RecordDigest:
+    return RecordDigest(item.index, FAILED, item.source, item.line, record_id,
+                        problems=problems)
+
+
+def failed_message(item: Item, reason: str) -> bytes:
+    """A record never checked, as the parent reports it when no worker can read its share."""
+    return RECORD + failed_digest(item, None, (reason,)).to_wire() + b"\n"
 
 
 def worker_main(task: WorkerTask, conn: Connection, parent_pid: int,
@@ -95,19 +107,22 @@ class _Worker:
         self.checked_here = 0
         kill_after = os.environ.get(KILL_AFTER_ENV)
         self.kill_after = int(kill_after) if kill_after and kill_after.isdigit() else None
+        kill_on = os.environ.get(KILL_ON_ENV)
+        self.kill_on = int(kill_on) if kill_on and kill_on.isdigit() else None
 
     def run(self) -> None:
         task = self.task
         checker: Checker | None = None
         profile = task.profile
         try:
-            if task.fail_all is None:
-                checker = Checker(rulebook=task.rulebook)
+            checker = Checker(rulebook=task.rulebook)
         except Exception as exc:  # whatever it is, no record can be checked
             self.conn.send_bytes(FATAL + f"{type(exc).__name__}: {exc}".encode())
             return
         self.conn.send_bytes(HELLO)
         for item in iter_items(task.sources, profile, task.shard, task.shards, task.start):
+            if item.index == self.kill_on:
+                os.kill(os.getpid(), signal.SIGKILL)
             try:
                 message = self.message(item, checker)
             except Exception as exc:  # a bug fails this record, never the worker: a worker
@@ -121,9 +136,7 @@ class _Worker:
 
     def message(self, item: Item, checker: Checker | None) -> bytes:
         task = self.task
-        if task.fail_all is not None:
-            digest, output = self.failed(item, task.profile, task.fail_all), b""
-        elif task.fail_first is not None and item.index == task.start:
+        if task.fail_first is not None and item.index == task.start:
             digest, output = self.failed(item, task.profile, task.fail_first), b""
         else:
             assert checker is not None
@@ -135,8 +148,7 @@ class _Worker:
 
     def failed(self, item: Item, profile: Profile | None, reason: str) -> RecordDigest:
         record_id, problems = self.hide(record_id_hint(item, profile), (reason,))
-        return RecordDigest(item.index, FAILED, item.source, item.line, record_id,
-                            problems=problems)
+        return failed_digest(item, record_id, problems)
 
     def hide(self, record_id: str | None, problems: tuple[str, ...]
              ) -> tuple[str | None, tuple[str, ...]]:

@@ -52,6 +52,12 @@ def render(summary: AuditSummary) -> str:
         lines.append(f"  worker processes that died and were replaced: {s.restarts}")
     if s.rejected or s.failed:
         lines.append("  rejected and failed records are listed by --rejects FILE")
+    if s.records_with_duplicate_id:
+        lines.append(f"  {s.records_with_duplicate_id:,} records carry an id that another record "
+                     "also carries (listed below)")
+    if s.passed_over:
+        lines.append(f"  not records, passed over: {len(s.passed_over):,} expected-findings "
+                     "file(s)")
     lines += ["", "Rules: records the rule applied to, violated, violations per 100, "
                   "needing review"]
     rows = [["rule", "severity", "applied", "violated", "rate", "review", "title"]]
@@ -92,6 +98,10 @@ def render(summary: AuditSummary) -> str:
             rows.append([w.record_id or "?", w.station or "-", w.month or "-",
                          percent(w.compliance), " ".join(w.violated), where])
         lines += _table(rows, [False, False, False, True, False, False])
+    if s.duplicate_ids:
+        lines += ["", "Record ids carried by more than one record"]
+        for d in s.duplicate_ids:
+            lines.append(f"  {d.record_id}  x{d.occurrences}: {', '.join(d.places)}")
     lines += mapping_lines(s)
     return "\n".join(lines) + "\n"
 
