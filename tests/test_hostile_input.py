@@ -143,12 +143,13 @@ def test_a_bad_csv_row_is_rejected_at_its_line_and_every_later_row_is_read(
     number = bad.split(",", 1)[0]
     cells = bad.split(",")
     station = cells[2]
-    broken = ",".join(cells[:2] + [{
+    replaced = {
         "unterminated quote": '"' + station,
         "invalid byte": station + "\xff",
         "long cell": "P" * 200_000,
         "long line": station + " " * 1_100_000,
-    }[breakage]] + cells[3:])
+    }[breakage]
+    broken = ",".join([*cells[:2], replaced, *cells[3:]])
     raw = {line: broken.encode("latin-1" if breakage == "invalid byte" else "utf-8")}
     source = _write(tmp_path / "export.csv", header, rows, raw)
     output = _csv_audit(source)
