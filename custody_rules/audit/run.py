@@ -9,18 +9,26 @@ summary.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from attrs import frozen
 
-from custody_rules.audit.profile import Profile, load_profile
+from custody_rules.audit.profile import Profile, convert_rows, load_profile
 from custody_rules.audit.runner import run_pool
-from custody_rules.audit.sources import CSV, Source, count_items, csv_rows, discover
+from custody_rules.audit.sources import (
+    CSV,
+    Source,
+    count_items,
+    csv_rows,
+    discover,
+    iter_items,
+)
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
 from custody_rules.audit.worker import RenderRecord, WorkerTask
+from custody_rules.horizon import GIVEN, LATEST, latest_moment
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.rulebook import Rulebook, load_rulebook
@@ -47,6 +55,7 @@ class AuditRequest:
     profile_path: Path | None = None
     rules_dir: Path | None = None
     pseudonymiser: Pseudonymiser | None = None
+    as_of_basis: str = GIVEN  # with as_of None: LATEST (found in the input)
 
 
 @frozen
@@ -75,15 +84,17 @@ def prepare(request: AuditRequest) -> Prepared:
 def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = None,
               progress: Callable[[int], None] | None = None) -> AuditSummary:
     request = prepared.request
-    as_of = request.as_of.isoformat() if request.as_of else None
-    builder = SummaryBuilder(prepared.rulebook, as_of,
+    horizon, basis = request.as_of, request.as_of_basis
+    if horizon is None:
+        horizon, basis = find_horizon(prepared.sources, prepared.profile, request.now), LATEST
+    builder = SummaryBuilder(prepared.rulebook, horizon.isoformat() if horizon else None,
                              unused_columns(prepared.sources, prepared.profile),
-                             prepared.passed_over)
+                             prepared.passed_over, basis)
     task = WorkerTask(
         sources=prepared.sources,
         profile=prepared.profile,
         rulebook=prepared.rulebook,
-        as_of=request.as_of, now=request.now, render=sink.renderer(), shard=0,
+        as_of=horizon, now=request.now, render=sink.renderer(), shard=0,
         shards=request.jobs,
         pseudonymiser=request.pseudonymiser,
     )
@@ -101,6 +112,29 @@ def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = 
     summary = builder.build(restarts)
     sink.finish(summary)
     return summary
+
+
+def find_horizon(sources: Sequence[Source], profile: Profile | None, now: datetime
+                 ) -> datetime | None:
+    """The latest moment found in the input (of records not dated in the future): one pass
+    over it before any record is judged, parsing each record but not validating it."""
+
+    def raws() -> Iterator[Any]:
+        for item in iter_items(sources, profile):
+            if item.error is not None or not item.data:
+                continue
+            if isinstance(item.data, bytes):
+                try:
+                    yield json.loads(item.data)
+                except (ValueError, RecursionError):
+                    continue  # the worker rejects it, with the reason
+            elif profile is not None:
+                try:
+                    yield convert_rows(profile, item.data).raw
+                except Exception:  # whatever it is, the worker reports it
+                    continue
+
+    return latest_moment(raws(), now)
 
 
 def unused_columns(sources: Sequence[Source], profile: Profile | None) -> list[tuple[str, str]]:

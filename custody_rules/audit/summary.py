@@ -41,6 +41,8 @@ UNMATCHED_KEPT = 200  # distinct unmatched source values listed; the rest are co
 BUCKETS = 10  # compliance deciles, plus one bucket for exactly 100%
 DUPLICATES_KEPT = 200  # duplicated ids listed; all are counted
 PLACES_KEPT = 20  # places listed per duplicated id
+AS_OF_BASIS_WORDS = {"latest-in-input": "the latest moment in the input",
+                     "given": "--as-of", "now": "--as-of now, the wall clock"}
 PASSED_OVER_REASON = "expected findings, not a record"
 
 
@@ -226,6 +228,15 @@ class AuditSummary:
     records_with_duplicate_id: int = 0  # checked records whose id another one also carries
     duplicate_ids: tuple[DuplicateId, ...] = ()  # the first DUPLICATES_KEPT such ids
     passed_over: tuple[str, ...] = ()  # expected-findings files in audited directories
+    # How as_of was chosen: "latest-in-input" (the default), "given" (--as-of), "now".
+    as_of_basis: str = "given"
+
+    @property
+    def horizon(self) -> str:
+        """`2024-06-12T19:00:00+01:00 (the latest moment in the input)`, for report headers."""
+        if self.as_of is None:
+            return "no moment found in the input"
+        return f"{self.as_of} ({AS_OF_BASIS_WORDS.get(self.as_of_basis, self.as_of_basis)})"
 
     @property
     def adds_up(self) -> bool:
@@ -240,6 +251,7 @@ class AuditSummary:
             "records_with_pending": self.with_pending,
             "ruleset": {"version": self.ruleset_version, "digest": self.ruleset_digest},
             "as_of": self.as_of,
+            "as_of_basis": self.as_of_basis,
             "rules": [{
                 "rule": r.rule, "title": r.title, "severity": r.severity,
                 "citations": list(r.citations), **r.total.to_dict(),
@@ -309,8 +321,9 @@ class SummaryBuilder:
 
     def __init__(self, rulebook: Rulebook, as_of: str | None = None,
                  unused_columns: Iterable[tuple[str, str]] = (),
-                 passed_over: Iterable[str] = ()):
+                 passed_over: Iterable[str] = (), as_of_basis: str = "given"):
         self.rulebook = rulebook
+        self.as_of_basis = as_of_basis
         self.passed_over = tuple(passed_over)
         self.ids = _IdLedger()
         self.as_of = as_of
@@ -418,6 +431,7 @@ class SummaryBuilder:
             records_with_duplicate_id=duplicated,
             duplicate_ids=duplicates,
             passed_over=self.passed_over,
+            as_of_basis=self.as_of_basis,
         )
 
 

@@ -34,6 +34,7 @@ from custody_rules.audit.summary import FAILED, REJECTED, RecordDigest, checked_
 from custody_rules.checker import Checker
 from custody_rules.errors import InputError
 from custody_rules.findings import RecordResult
+from custody_rules.horizon import judgement_problem
 from custody_rules.interrupt import worker_signals
 from custody_rules.rulebook import Rulebook
 from custody_rules.validate import validate_record
@@ -171,6 +172,11 @@ class _Worker:
             return RecordDigest(item.index, REJECTED, item.source, item.line, record_id,
                                 problems=problems), b""
         record = validated.record
+        problem = judgement_problem(record, task.as_of, task.now)
+        if problem is not None:
+            record_id, problems = self.hide(record.record_id, (problem,))
+            return RecordDigest(item.index, REJECTED, item.source, item.line, record_id,
+                                problems=problems), b""
         try:
             result = checker.check(record, as_of=task.as_of, now=task.now,
                                    warnings=validated.warnings)

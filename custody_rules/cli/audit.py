@@ -19,6 +19,7 @@ from custody_rules.cli import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS
 from custody_rules.cli.options import (
     EngineFailure,
     InputProblem,
+    WallClock,
     as_of_option,
     policy_option,
     pseudonymise_options,
@@ -28,6 +29,7 @@ from custody_rules.formatters.audit_csv import CsvReport
 from custody_rules.formatters.audit_html import HtmlReport
 from custody_rules.formatters.audit_json import JsonReport
 from custody_rules.formatters.audit_text import TextReport, mapping_lines
+from custody_rules.horizon import GIVEN, NOW
 from custody_rules.interrupt import Interrupted, interruptible
 from custody_rules.outputs import OutputError, output_file, refuse_clashes
 from custody_rules.privacy import Pseudonymiser
@@ -79,7 +81,8 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
     """
     request = AuditRequest(paths=paths, jobs=jobs, now=datetime.now(timezone.utc), as_of=as_of,
                            policy_path=policy_path, profile_path=profile_path,
-                           pseudonymiser=pseudonymiser)
+                           pseudonymiser=pseudonymiser,
+                           as_of_basis=NOW if isinstance(as_of, WallClock) else GIVEN)
     try:
         refuse_clashes(
             {"--output": output, "--rejects": rejects},

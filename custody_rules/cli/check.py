@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -20,6 +20,7 @@ from custody_rules.cli.options import (
 from custody_rules.errors import EngineError, InputError, PolicyError, RuleFileError
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
+from custody_rules.horizon import judgement_problem
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.read import read_record_file
@@ -46,9 +47,14 @@ def command(record: Path, as_of: datetime | None, output_format: str, full: bool
     except InputError as exc:
         lines = pseudonymiser.input_error_lines(exc) if pseudonymiser else exc.lines()
         raise InputProblem(lines) from None
+    now = datetime.now(timezone.utc)
+    problem = judgement_problem(validated.record, as_of, now)
+    if problem is not None:
+        raise InputProblem([f"{record}: {problem}"])
     try:
         checker = Checker(policy=load_policy(policy_path))
-        result = checker.check(validated.record, as_of=as_of, warnings=validated.warnings)
+        result = checker.check(validated.record, as_of=as_of, now=now,
+                               warnings=validated.warnings)
     except (PolicyError, RuleFileError) as exc:
         raise InputProblem([str(exc)]) from None
     except EngineError as exc:

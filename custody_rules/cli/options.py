@@ -37,6 +37,10 @@ class EngineFailure(click.ClickException):
     exit_code = 3
 
 
+class WallClock(datetime):
+    """`--as-of now`: the wall clock, told apart from a time that was typed."""
+
+
 class AsOf(click.ParamType):  # type: ignore[type-arg]
     """`now`, or an ISO 8601 time with a UTC offset."""
 
@@ -48,7 +52,7 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, datetime):
             return value
         if str(value).lower() == "now":
-            return datetime.now(timezone.utc)
+            return WallClock.now(timezone.utc)
         try:
             return _datetime(str(value), datetime)
         except FieldError as exc:

@@ -1,7 +1,8 @@
 """`audit --format csv`: the rule table for a spreadsheet, in one table with one header.
 
 One row per rule overall (`level` = rule), per rule and station (rule_station) and per rule
-and month (rule_month): filter on `level` to get each view, or pivot on it. UTF-8 with a byte
+and month (rule_month): filter on `level` to get each view, or pivot on it. Every row
+carries `as_of`, the moment open records were judged at. UTF-8 with a byte
 order mark (so that spreadsheets read names with accents), CRLF line ends, and no cell that a
 spreadsheet would run as a formula: a cell starting with = + - @ (or a tab or CR) gets a
 leading apostrophe, since station names and rule titles come from outside.
@@ -16,7 +17,7 @@ from custody_rules.audit.summary import AuditSummary, Tally
 from custody_rules.formatters.audit_report import SummaryReport
 
 HEADER = ("level", "rule", "title", "severity", "citations", "station", "month", "applicable",
-          "violations", "rate_per_100", "needs_review")
+          "violations", "rate_per_100", "needs_review", "as_of")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,7 +38,8 @@ def render(summary: AuditSummary) -> str:
         for level, station, month, tally in rows:
             writer.writerow([safe_cell(cell) for cell in (
                 level, *base, station, month, tally.applicable, tally.violations,
-                "" if tally.rate is None else f"{tally.rate:.1f}", tally.needs_review)])
+                "" if tally.rate is None else f"{tally.rate:.1f}", tally.needs_review,
+                summary.as_of or "")])
     return buffer.getvalue()
 
 

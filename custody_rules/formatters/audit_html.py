@@ -132,7 +132,7 @@ def _not_checked_row(digest: RecordDigest) -> str:
 
 
 def _head(s: AuditSummary) -> str:
-    as_of = f" as of {escape(s.as_of)}" if s.as_of else ""
+    as_of = f"; open records judged as of {escape(s.horizon)}"
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"

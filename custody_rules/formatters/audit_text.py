@@ -39,7 +39,8 @@ def render(summary: AuditSummary) -> str:
     s = summary
     lines = [
         f"Audit of {s.records_read:,} records (ruleset {s.ruleset_version}, "
-        f"{s.ruleset_digest}){f', as of {s.as_of}' if s.as_of else ''}",
+        f"{s.ruleset_digest})",
+        f"  open records judged as of {s.horizon}",
         f"  checked {s.checked:,}   rejected {s.rejected:,}   failed {s.failed:,}",
     ]
     if s.checked:
