@@ -25,7 +25,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from custody_rules.errors import CustodyRulesError
 
@@ -98,7 +98,7 @@ def output_file(path: Path | None, *, spool_stdout: bool = True) -> Iterator[Bin
             with _stdout_writer() as direct:
                 yield direct
             return
-        spool = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (closed below)
+        spool = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (closed with `guarded`)
         with _Guarded(spool, "temporary file") as guarded:
             yield guarded
             guarded.flush()
@@ -171,9 +171,23 @@ class _Direct(_Guarded):
         return super().failure(exc)
 
 
+class _StdoutRaw(io.RawIOBase):
+    """Standard output's binary buffer as a raw stream (closing this leaves it open)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        sys.stdout.buffer.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        sys.stdout.buffer.flush()
+
+
 def _stdout_writer() -> _Guarded:
     sys.stdout.flush()
-    return _Direct(io.FileIO(os.dup(sys.stdout.fileno()), "wb"), STDOUT)
+    return _Direct(_StdoutRaw(), STDOUT)
 
 
 def _copy_to_stdout(spool: io.RawIOBase) -> None:

@@ -7,10 +7,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from attrs import frozen
 
 from custody_rules.errors import PolicyError
+from custody_rules.safe_yaml import YamlProblem, clip, load_yaml
+
+THRESHOLD_KEYS = frozenset({"minutes", "meaning"})
 
 
 @frozen
@@ -51,7 +53,7 @@ def format_minutes(minutes: int) -> str:
 
 def default_policy() -> Policy:
     text = resources.files("custody_rules").joinpath("policy.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     thresholds = {
         name: Threshold(name, int(entry["minutes"]), str(entry["meaning"]))
         for name, entry in raw.items()
@@ -65,8 +67,12 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return policy
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw: Any = load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: cannot read policy: not UTF-8 text") from None
+    except YamlProblem as exc:
         raise PolicyError(f"{path}: cannot read policy: {exc}") from None
     if not isinstance(raw, dict):
         raise PolicyError(f"{path}: expected a mapping of threshold name to minutes")
@@ -74,9 +80,14 @@ def load_policy(path: Path | None) -> Policy:
     for name, value in raw.items():
         if name not in thresholds:
             known = ", ".join(sorted(thresholds))
-            raise PolicyError(f"{path}: unknown threshold {name!r} (known: {known})")
+            raise PolicyError(f"{path}: unknown threshold {clip(name)} (known: {known})")
+        if isinstance(value, dict):
+            unknown = sorted(str(key) for key in value if key not in THRESHOLD_KEYS)
+            if unknown:
+                raise PolicyError(f"{path}: {name}: unknown key {clip(unknown[0])} (a threshold "
+                                  "has only minutes, and optionally its meaning)")
         minutes = value.get("minutes") if isinstance(value, dict) else value
         if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 100_000:
-            raise PolicyError(f"{path}: {name}: expected whole minutes, got {minutes!r}")
+            raise PolicyError(f"{path}: {name}: expected whole minutes, got {clip(minutes)}")
         thresholds[name] = Threshold(name, minutes, thresholds[name].meaning)
     return Policy(thresholds, str(path))

@@ -15,7 +15,13 @@ variable CUSTODY_RULES_PSEUDONYMISE_KEY and is never written to any output.
 
 What is kept: event ids (findings point at events by id; they are the system's numbering),
 times, enum values, force and station (an audit groups by them), and everything the rules
-wrote. Finding messages are rendered from templates that can quote times, durations, numbers
+wrote. The type of an event this version does not know is the sender's text, and is hidden.
+
+What still links records across keys: times (an arrest at 16:10 on 6 September is the same
+event in any report), event ids, force and station, and in an audit the source file and line
+of each record. `audit --pseudonymise --withhold-source` leaves the source and line out.
+
+Finding messages are rendered from templates that can quote times, durations, numbers
 and enum values only (the rulebook refuses a placeholder naming free text).
 """
 
@@ -42,7 +48,8 @@ RECORD, OFFICER, TEXT, AUTHORITY, DATE = "rec", "officer", "text", "la", "date"
 # Event fields holding text that is kept as text, and the kind of pseudonym each becomes;
 # every other text field of an event (notes, reasons, rationales) is free text.
 _EVENT_TEXT_KIND = {"local_authority": AUTHORITY}
-_KEPT_EVENT_FIELDS = frozenset({"id", "declared_type"})
+# An unknown event's `declared_type` is the sender's text like any other: it is hidden too.
+_KEPT_EVENT_FIELDS = frozenset({"id"})
 # In error lines and warnings: anything the input said, quoted (Python repr quoting), and dates.
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")

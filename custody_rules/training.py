@@ -22,7 +22,6 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from attrs import frozen
 
 from custody_rules.errors import CustodyRulesError, InputError
@@ -30,6 +29,7 @@ from custody_rules.findings import Finding
 from custody_rules.read import parse_json
 from custody_rules.record import CustodyRecord
 from custody_rules.rulebook import Severity, Status
+from custody_rules.safe_yaml import YamlProblem, load_yaml
 from custody_rules.validate import validate_record
 
 HEADER = "scenario.yaml"
@@ -132,9 +132,9 @@ def find_scenario(name: str, directory: Traversable | Path | None = None) -> Sce
 def load_scenario(directory: Traversable | Path) -> Scenario:
     where = str(directory)
     try:
-        header = yaml.safe_load(directory.joinpath(HEADER).read_text(encoding="utf-8"))
+        header = load_yaml(directory.joinpath(HEADER).read_text(encoding="utf-8"))
         record_text = directory.joinpath(RECORD).read_text(encoding="utf-8")
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, YamlProblem) as exc:
         raise ScenarioError(f"{where}: cannot read the scenario: {exc}") from None
     if not isinstance(header, dict):
         raise ScenarioError(f"{where}/{HEADER}: expected a mapping")

@@ -23,7 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-import yaml
 from attrs import frozen
 
 from custody_rules.errors import CustodyRulesError
@@ -35,6 +34,7 @@ from custody_rules.record import (
     Officer,
     Person,
 )
+from custody_rules.safe_yaml import CLIP, YamlProblem, clip, load_yaml
 
 Row = tuple[int, Mapping[str, str]]  # (line number in the file, column -> text)
 
@@ -172,8 +172,12 @@ _FIELDS_OF_TYPE = {
 def load_profile(path: Path) -> Profile:
     """Read and check a profile; every mistake is a ProfileError naming the file and key."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raw = load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: cannot read profile: not UTF-8 text") from None
+    except YamlProblem as exc:
         raise ProfileError(f"{path}: cannot read profile: {exc}") from None
     return parse_profile(raw, str(path))
 
@@ -191,7 +195,7 @@ def parse_profile(raw: Any, where: str) -> Profile:
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ProfileError(f"{where}: times.zone: unknown time zone {zone_name!r}") from None
+        raise ProfileError(f"{where}: times.zone: unknown time zone {clip(zone_name)}") from None
     time_format = reader.text(times.get("format"), "times.format")
     record = reader.maps(top.get("record"), "record", _RECORD_KINDS, time_format)
     if not record or record[0].target != "record_id":
@@ -211,9 +215,9 @@ def parse_profile(raw: Any, where: str) -> Profile:
     try:
         line_based = "a,\n".encode(encoding).endswith(b"a,\n")  # (after a BOM)
     except LookupError:
-        raise ProfileError(f"{where}: csv.encoding: unknown encoding {encoding[:40]!r}") from None
+        raise ProfileError(f"{where}: csv.encoding: unknown encoding {clip(encoding)}") from None
     if not line_based:
-        raise ProfileError(f"{where}: csv.encoding: {encoding[:40]!r} is not supported: exports "
+        raise ProfileError(f"{where}: csv.encoding: {clip(encoding)} is not supported: exports "
                            "are read line by line, which needs an ASCII-compatible encoding "
                            "(utf-8, cp1252, latin-1, ...)")
     return Profile(
@@ -253,7 +257,7 @@ class _ProfileReader:
         return value
 
     def known(self, value: Mapping[str, Any], allowed: set[str], key: str) -> None:
-        unknown = sorted(str(name) for name in value if name not in allowed)
+        unknown = sorted(str(name)[:CLIP] for name in value if name not in allowed)
         if unknown:
             known = ", ".join(sorted(allowed))
             raise self.fail(f"{key}.{unknown[0]}" if key else unknown[0],
@@ -292,15 +296,16 @@ class _ProfileReader:
     def _target_value(self, ours: Any, kind: FieldKind, key: str) -> Any:
         if kind.kind == "bool":
             if not isinstance(ours, bool):
-                raise self.fail(key, f"expected true or false, got {ours!r}")
+                raise self.fail(key, f"expected true or false, got {clip(ours)}")
         elif kind.kind in ("enum", "list"):
-            if ours not in kind.allowed:
-                raise self.fail(key, f"{ours!r} is not one of: {', '.join(sorted(kind.allowed))}")
+            if not isinstance(ours, str) or ours not in kind.allowed:
+                allowed = ", ".join(sorted(kind.allowed))
+                raise self.fail(key, f"{clip(ours)} is not one of: {allowed}")
         elif kind.kind == "int":
             if isinstance(ours, bool) or not isinstance(ours, int):
-                raise self.fail(key, f"expected a whole number, got {ours!r}")
+                raise self.fail(key, f"expected a whole number, got {clip(ours)}")
         elif not isinstance(ours, str):
-            raise self.fail(key, f"expected text, got {ours!r}")
+            raise self.fail(key, f"expected text, got {clip(ours)}")
         return ours
 
 

@@ -56,6 +56,7 @@ class AuditRequest:
     rules_dir: Path | None = None
     pseudonymiser: Pseudonymiser | None = None
     as_of_basis: str = GIVEN  # with as_of None: LATEST (found in the input)
+    withhold_source: bool = False
 
 
 @frozen
@@ -96,7 +97,7 @@ def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = 
         rulebook=prepared.rulebook,
         as_of=horizon, now=request.now, render=sink.renderer(), shard=0,
         shards=request.jobs,
-        pseudonymiser=request.pseudonymiser,
+        pseudonymiser=request.pseudonymiser, withhold_source=request.withhold_source,
     )
 
     def consume(digest: RecordDigest, output: bytes) -> None:

@@ -194,7 +194,7 @@ class _Shard:
             return DONE
         if item.index != index:
             raise AuditAborted(f"reading the input again gave item {item.index}, not {index}")
-        return failed_message(item, self.given_up)
+        return failed_message(item, self.given_up, self.pool.task.withhold_source)
 
     def stop(self, grace: float) -> None:
         """End the worker: after DONE it exits by itself; otherwise (an error) kill it."""

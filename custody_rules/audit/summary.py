@@ -39,6 +39,10 @@ NO_MONTH = "(no month)"
 WORST_KEPT = 20
 UNMATCHED_KEPT = 200  # distinct unmatched source values listed; the rest are counted
 BUCKETS = 10  # compliance deciles, plus one bucket for exactly 100%
+STATIONS_KEPT = 50  # stations with rows of their own; the rest are summed as "other"
+STATIONS_COUNTED = 10_000  # distinct station names counted to find them
+STATION_CHARS = 100  # a station's name is cut to this many characters
+OTHER_STATIONS = "(other stations)"
 DUPLICATES_KEPT = 200  # duplicated ids listed; all are counted
 PLACES_KEPT = 20  # places listed per duplicated id
 AS_OF_BASIS_WORDS = {"latest-in-input": "the latest moment in the input",
@@ -332,9 +336,8 @@ class SummaryBuilder:
         self.with_violations = self.with_review = self.with_pending = 0
         # [applicable, violations, needs_review] per rule, per (rule, station), (rule, month)
         self.rule_total: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        self.rule_station: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.rule_month: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-        self.stations: dict[str, _Group] = defaultdict(_Group)
+        self.stations = _StationLedger()
         self.months: dict[str, _Group] = defaultdict(_Group)
         self.all = _Group()
         self.buckets = [0] * (BUCKETS + 1)
@@ -354,21 +357,20 @@ class SummaryBuilder:
             return
         if digest.record_id is not None:
             self.ids.add(digest.record_id, where(digest.source, digest.line))
-        station = digest.station or NO_STATION
+        station = _station_key(digest.station)
         month = digest.month or NO_MONTH
         # Every finding comes from a rule that applied (findings_for), so applied covers all.
         violated, review = set(digest.violated), set(digest.review)
         for rule in digest.applied:
             hit_v, hit_r = rule in violated, rule in review
-            for counts in (self.rule_total[rule], self.rule_station[rule, station],
-                           self.rule_month[rule, month]):
+            for counts in (self.rule_total[rule], self.rule_month[rule, month]):
                 counts[0] += 1
                 counts[1] += hit_v
                 counts[2] += hit_r
+        self.stations.add(station, digest)
         self.with_violations += bool(digest.violated)
         self.with_review += bool(digest.review)
         self.with_pending += bool(digest.pending)
-        self.stations[station].add(digest)
         self.months[month].add(digest)
         self.all.add(digest)
         compliance = digest.compliance
@@ -390,7 +392,8 @@ class SummaryBuilder:
 
     def build(self, restarts: int = 0) -> AuditSummary:
         self._trim_worst()
-        stations = sorted(self.stations)
+        rule_station, station_groups = self.stations.tallies()
+        stations = sorted(station_groups)
         months = sorted(self.months)
         known = [rule.id for rule in self.rulebook.rules]
         extra = sorted(set(self.rule_total) - set(known))
@@ -403,7 +406,7 @@ class SummaryBuilder:
                 severity=spec.severity.value if spec else "",
                 citations=spec.citations if spec else (),
                 total=Tally(*self.rule_total.get(rule_id, (0, 0, 0))),
-                by_station=_tallies(self.rule_station, rule_id, stations),
+                by_station=_tallies(rule_station, rule_id, stations),
                 by_month=_tallies(self.rule_month, rule_id, months),
             ))
         unmatched = sorted(self.unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -415,7 +418,7 @@ class SummaryBuilder:
             with_violations=self.with_violations, with_needs_review=self.with_review,
             with_pending=self.with_pending,
             rules=tuple(rules),
-            stations=tuple(self.stations[name].stats(name) for name in stations),
+            stations=tuple(station_groups[name].stats(name) for name in stations),
             months=tuple(self.months[name].stats(name) for name in months),
             compliance_buckets=tuple(self.buckets),
             no_applicable_rules=self.no_applicable,
@@ -433,6 +436,58 @@ class SummaryBuilder:
             passed_over=self.passed_over,
             as_of_basis=self.as_of_basis,
         )
+
+
+def _station_key(station: str | None) -> str:
+    if not station:
+        return NO_STATION
+    return station if len(station) <= STATION_CHARS else station[:STATION_CHARS - 3] + "..."
+
+
+class _StationLedger:
+    """Rates by station, in memory that does not grow with the number of distinct names.
+
+    While the audit runs only each station's number of records is counted (for at most
+    STATIONS_COUNTED names, each cut to STATION_CHARS; a name first seen after that is
+    counted as "other"); each checked record's station and rules wait in a temporary file.
+    At the end the STATIONS_KEPT stations with the most records get their own rows and the
+    rest are summed as OTHER_STATIONS: the file is read once more, in input order (so that
+    float sums are the same for any --jobs)."""
+
+    def __init__(self) -> None:
+        self.records: Counter[str] = Counter()
+        self.spool: IO[bytes] | None = None
+
+    def add(self, station: str, digest: RecordDigest) -> None:
+        if station in self.records or len(self.records) < STATIONS_COUNTED:
+            self.records[station] += 1
+        if self.spool is None:
+            self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by tallies())
+        self.spool.write(json.dumps([station, digest.applied, digest.violated, digest.review],
+                                    ensure_ascii=True, separators=(",", ":")).encode() + b"\n")
+
+    def tallies(self) -> tuple[dict[tuple[str, str], list[int]], dict[str, _Group]]:
+        table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        groups: dict[str, _Group] = defaultdict(_Group)
+        if self.spool is None:
+            return table, groups
+        ranked = sorted(self.records.items(), key=lambda kv: (-kv[1], kv[0]))
+        kept = {name for name, _ in ranked[:STATIONS_KEPT]}
+        self.spool.seek(0)
+        for line in self.spool:
+            station, applied, violated, review = json.loads(line)
+            name = station if station in kept else OTHER_STATIONS
+            groups[name].add(RecordDigest(0, CHECKED, "", None, None, applied=tuple(applied),
+                                          violated=tuple(violated)))
+            hits_v, hits_r = set(violated), set(review)
+            for rule in applied:
+                counts = table[rule, name]
+                counts[0] += 1
+                counts[1] += rule in hits_v
+                counts[2] += rule in hits_r
+        self.spool.close()
+        self.spool = None
+        return table, groups
 
 
 class _IdLedger:

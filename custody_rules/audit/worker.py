@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from multiprocessing.connection import Connection
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from custody_rules import privacy
 from custody_rules.audit.profile import Profile
@@ -43,6 +43,7 @@ HELLO, RECORD, DONE, FATAL = b"H", b"R", b"D", b"F"
 # What a report shows of each checked record, rendered in the worker that checked it. A module
 # level function, so that a spawned worker can be sent it.
 RenderRecord = Callable[[RecordResult, RecordDigest], bytes]
+WITHHELD = "(source withheld)"
 # Test hook: a worker kills itself with SIGKILL before its (N+1)th record, as a C crash would.
 KILL_AFTER_ENV = "CUSTODY_RULES_TEST_KILL_AFTER"
 # Test hook: every worker that reaches item N kills itself there, even one told to report it
@@ -67,6 +68,7 @@ class WorkerTask:
     start: int = 0
     fail_first: str | None = None  # the record at `start` killed the previous worker: why
     pseudonymiser: privacy.Pseudonymiser | None = None  # --pseudonymise: before any output
+    withhold_source: bool = False  # --withhold-source: no file or line in any output
 
 
 def failed_digest(item: Item, record_id: str | None, problems: tuple[str, ...]) -> RecordDigest:
@@ -74,8 +76,16 @@ def failed_digest(item: Item, record_id: str | None, problems: tuple[str, ...]) 
                         problems=problems)
 
 
-def failed_message(item: Item, reason: str) -> bytes:
+def withheld(item: Item) -> Item:
+    """The item with its source file and line left out (they can link pseudonymised records
+    across reports made with different keys)."""
+    return evolve(item, source=WITHHELD, line=None)
+
+
+def failed_message(item: Item, reason: str, withhold_source: bool = False) -> bytes:
     """A record never checked, as the parent reports it when no worker can read its share."""
+    if withhold_source:
+        item = withheld(item)
     return RECORD + failed_digest(item, None, (reason,)).to_wire() + b"\n"
 
 
@@ -137,6 +147,8 @@ class _Worker:
 
     def message(self, item: Item, checker: Checker | None) -> bytes:
         task = self.task
+        if task.withhold_source:
+            item = withheld(item)
         if task.fail_first is not None and item.index == task.start:
             digest, output = self.failed(item, task.profile, task.fail_first), b""
         else:

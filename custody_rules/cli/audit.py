@@ -67,10 +67,13 @@ def _default_jobs() -> int:
               path_type=Path), default=None,
               help="Mapping profile (YAML) for reading CSV exports.")
 @click.option("--quiet", is_flag=True, help="No progress bar or mapping report on stderr.")
+@click.option("--withhold-source", is_flag=True,
+              help="Leave each record's source file and line out of every output (with "
+                   "--pseudonymise: they would link records across reports).")
 @pseudonymise_options
 def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jobs: int,
             policy_path: Path | None, as_of: datetime | None, rejects: Path | None,
-            profile_path: Path | None, quiet: bool,
+            profile_path: Path | None, quiet: bool, withhold_source: bool,
             pseudonymiser: Pseudonymiser | None) -> None:
     """Audit custody records: JSON Lines files (.jsonl, .jsonl.gz), record files (.json),
     directories of them, or CSV exports read through a --profile.
@@ -82,7 +85,8 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
     request = AuditRequest(paths=paths, jobs=jobs, now=datetime.now(timezone.utc), as_of=as_of,
                            policy_path=policy_path, profile_path=profile_path,
                            pseudonymiser=pseudonymiser,
-                           as_of_basis=NOW if isinstance(as_of, WallClock) else GIVEN)
+                           as_of_basis=NOW if isinstance(as_of, WallClock) else GIVEN,
+                           withhold_source=withhold_source)
     try:
         refuse_clashes(
             {"--output": output, "--rejects": rejects},

@@ -13,6 +13,7 @@ import click
 from custody_rules.convert import FieldError, _datetime
 from custody_rules.errors import CustodyRulesError
 from custody_rules.privacy import KEY_ENV, KeyProblem, make_pseudonymiser
+from custody_rules.textsafe import printable_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +29,7 @@ class InputProblem(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         for line in self.lines:
-            click.echo(line, err=True)
+            click.echo(printable_lines(line), err=True)
 
 
 class EngineFailure(click.ClickException):

@@ -33,6 +33,7 @@ from custody_rules.audit.worker import RenderRecord
 from custody_rules.findings import RecordResult
 from custody_rules.formatters import local_iso
 from custody_rules.record import event_type
+from custody_rules.textsafe import scrub
 
 # A browser struggles past a few thousand sections; beyond this the JSON report has them all.
 RECORD_SECTIONS_KEPT = 2000
@@ -98,6 +99,7 @@ class HtmlReport:
             self.left_out += 1
 
     def finish(self, summary: AuditSummary) -> None:
+        summary = scrub(summary)
         out = self.out
         out.write(_head(summary).encode())
         out.write(_overview(summary).encode())
@@ -293,6 +295,7 @@ def _sparkline(points: Sequence[tuple[str, float | None]]) -> str:
 
 def record_section(result: RecordResult, digest: RecordDigest) -> str:
     """One record's findings and timeline (rendered in the worker that checked it)."""
+    result, digest = scrub(result), scrub(digest)
     timeline = result.timeline
     record = timeline.record
     where = place(digest.source, digest.line)

@@ -6,6 +6,7 @@ from typing import IO, ClassVar
 
 from custody_rules.audit.summary import AuditSummary, RecordDigest
 from custody_rules.audit.worker import RenderRecord
+from custody_rules.textsafe import scrub
 
 
 class SummaryReport:
@@ -23,7 +24,8 @@ class SummaryReport:
         pass
 
     def finish(self, summary: AuditSummary) -> None:
-        self.out.write(self.render(summary).encode(self.encoding))
+        # Station names, record ids, values and column names come from outside.
+        self.out.write(self.render(scrub(summary)).encode(self.encoding))
 
     def render(self, summary: AuditSummary) -> str:
         raise NotImplementedError  # each report renders its own format

@@ -19,10 +19,12 @@ from custody_rules.audit.summary import (
 )
 from custody_rules.audit.summary import where as place
 from custody_rules.formatters.audit_report import SummaryReport
+from custody_rules.textsafe import cell, scrub
 
 MATRIX_COLUMNS = 8
 BAR_WIDTH = 40
 TITLE_WIDTH = 56
+MATRIX_CELL = 16  # a station's name heading a column of rates
 
 
 def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
@@ -78,7 +80,7 @@ def render(summary: AuditSummary) -> str:
         lines += ["", f"Violations per 100 applicable records, by {heading}"]
         for start in range(0, len(names), MATRIX_COLUMNS):
             chunk = names[start:start + MATRIX_COLUMNS]
-            matrix = [["rule", *chunk]]
+            matrix = [["rule", *(cell(name, MATRIX_CELL) for name in chunk)]]
             for rule in s.rules:
                 tallies: dict[str, Tally] = dict(getattr(rule, attr))
                 matrix.append([rule.rule, *(per_100(tallies[n].rate) if n in tallies else "-"
@@ -96,13 +98,13 @@ def render(summary: AuditSummary) -> str:
         rows = [["record", "station", "month", "compliance", "violated rules", "where"]]
         for w in s.worst:
             where = place(w.source, w.line)
-            rows.append([w.record_id or "?", w.station or "-", w.month or "-",
-                         percent(w.compliance), " ".join(w.violated), where])
+            rows.append([cell(w.record_id or "?"), cell(w.station or "-"), w.month or "-",
+                         percent(w.compliance), " ".join(w.violated), cell(where, 80)])
         lines += _table(rows, [False, False, False, True, False, False])
     if s.duplicate_ids:
         lines += ["", "Record ids carried by more than one record"]
         for d in s.duplicate_ids:
-            lines.append(f"  {d.record_id}  x{d.occurrences}: {', '.join(d.places)}")
+            lines.append(f"  {cell(d.record_id)}  x{d.occurrences}: {', '.join(d.places)}")
     lines += mapping_lines(s)
     return "\n".join(lines) + "\n"
 
@@ -110,26 +112,27 @@ def render(summary: AuditSummary) -> str:
 def _groups(heading: str, groups: Sequence[GroupStats]) -> list[str]:
     rows = [[heading, "records", "with violations", "mean compliance"]]
     for g in groups:
-        rows.append([g.name, f"{g.records:,}", f"{g.with_violations:,}",
+        rows.append([cell(g.name), f"{g.records:,}", f"{g.with_violations:,}",
                      percent(g.mean_compliance)])
     return _table(rows, [False, True, True, True])
 
 
 def mapping_lines(summary: AuditSummary) -> list[str]:
     """The mapping report: source values and columns a profile did not translate."""
+    summary = scrub(summary)
     if not (summary.unmatched or summary.unused_columns):
         return []
     lines = ["", "Mapping report: source values that matched nothing in the profile",
              "  (an entry of an unknown type is left out; another unknown value leaves its "
              "field empty)"]
     for u in summary.unmatched:
-        lines.append(f"  {u.column}: {u.value!r} x {u.count:,}")
+        lines.append(f"  {cell(u.column)}: {cell(repr(u.value))} x {u.count:,}")
     if summary.unmatched_other:
         lines.append(f"  ... and {summary.unmatched_other:,} more occurrences of other values")
     if summary.unused_columns:
         lines.append("  Columns the profile does not read:")
         for source, column in summary.unused_columns:
-            lines.append(f"    {source}: {column}")
+            lines.append(f"    {source}: {cell(column)}")
     return lines
 
 

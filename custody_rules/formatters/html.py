@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from custody_rules.rulebook import Status
+from custody_rules.textsafe import scrub
 from custody_rules.views.narrative import clock_time, describe_event
 from custody_rules.views.scenario import Change, Scenario, Step, Walk, WalkEnd
 
@@ -70,6 +71,7 @@ _SCRIPT = """
 
 def render_walk(walk: Walk, end: WalkEnd, scenario: Scenario | None) -> str:
     """The page: the scenario's source and lesson, the walk, and the findings it ends with."""
+    walk, end, scenario = scrub(walk), scrub(end), scrub(scenario)
     title = scenario.title if scenario else f"Record {walk.record_id}"
     parts = [
         "<!DOCTYPE html>",

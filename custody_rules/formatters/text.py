@@ -12,6 +12,7 @@ from custody_rules.findings import Finding, RecordResult, format_duration
 from custody_rules.formatters import local_iso
 from custody_rules.formatters.style import style
 from custody_rules.rulebook import Severity, Status
+from custody_rules.textsafe import scrub
 from custody_rules.timeline import Timeline
 from custody_rules.views.explain import CheckVerdict, Explanation, FactUse, Outcome, Verdict
 from custody_rules.views.handover import Handover, Obligation, PaceClock
@@ -31,6 +32,7 @@ WIDTH = 100
 
 def render(result: RecordResult) -> str:
     """The whole report as text with ANSI styles (the CLI strips them off a terminal)."""
+    result = scrub(result)
     lines: list[str] = []
     held = "still held" if result.timeline.still_held else "left police detention"
     as_of = local_iso(result.as_of, result.timeline).replace("T", " ")
@@ -91,6 +93,7 @@ def _finding(finding: Finding, result: RecordResult) -> list[str]:
 def render_handover(handover: Handover) -> str:
     """One terminal screen: the child, the PACE clock, what is violated, what falls due when,
     and the latest entries of the log."""
+    handover = scrub(handover)
     timeline = handover.timeline
     as_of = handover.as_of
     when = f"{as_of:%H:%M} on {as_of:%a} {as_of.day} {as_of:%b %Y}"
@@ -232,6 +235,7 @@ OUTCOME_COLOUR = {Outcome.VIOLATED: "red", Outcome.PENDING: "yellow", Outcome.NE
 def render_explanation(explanation: Explanation) -> str:
     """Why a rule fired, did not fire, or did not apply: the facts it used, the deadlines it
     computed, the policy it applied and what would have met it."""
+    explanation = scrub(explanation)
     rule = explanation.rule
     timeline = explanation.timeline
     held = "still held" if explanation.still_held else "left police detention"
@@ -321,12 +325,14 @@ _TIME_WIDTH = len("10:00 on 17 Sep")  # the longest time `clock_time` writes
 
 
 def render_scenario_list(scenarios: list[Scenario]) -> str:
+    scenarios = scrub(scenarios)
     width = max((len(s.name) for s in scenarios), default=4)
     lines = [f"{s.name:<{width}}  {s.title}" for s in scenarios]
     return "\n".join(lines) + "\n" if lines else "No scenarios in the library.\n"
 
 
 def render_scenario_header(scenario: Scenario) -> str:
+    scenario = scrub(scenario)
     lines = [style(f"Scenario {scenario.name}: {scenario.title}", bold=True)]
     lines.extend(_wrap(f"Source: {scenario.citation}", "", "  "))
     if scenario.source_finding:
@@ -344,6 +350,7 @@ def render_scenario_header(scenario: Scenario) -> str:
 
 def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
     """The header, the record's events in words, and the findings it must end with."""
+    scenario, timeline = scrub(scenario), scrub(timeline)
     lines = [render_scenario_header(scenario).rstrip("\n"), ""]
     person = scenario.record.person
     lines.append(style(f"Record {scenario.record.record_id}", bold=True)
@@ -386,6 +393,7 @@ def _expected_item(item: ExpectedFinding) -> list[str]:
 
 def render_step(step: Step) -> str:
     """One step of `scenario play`: the event(s) at that time and what changed with them."""
+    step = scrub(step)
     timeline = step.result.timeline
     lines: list[str] = []
     if step.final:
@@ -408,6 +416,7 @@ def render_step(step: Step) -> str:
 
 def render_walk_end(end: WalkEnd) -> str:
     """The findings the whole record ends with, and whether they are the scenario's."""
+    end = scrub(end)
     final = end.final
     counts = {s: sum(1 for f in final.findings if f.status is s) for s in Status}
     summary = ", ".join(f"{n} {s.value.replace('_', ' ')}" for s, n in counts.items() if n)
