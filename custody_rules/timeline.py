@@ -136,7 +136,7 @@ class Timeline:
     aa_visits: tuple[tuple[datetime, datetime | None], ...]
     facts: tuple[Fact, ...] = ()
     event_times: tuple[datetime, ...] = ()  # the events' times, for bisecting
-    display_zone: tzinfo | None = None  # Europe/London when every offset agrees with it
+    display_zone: tzinfo | None = None  # Europe/London: every time is shown in one zone
     clock: DetentionClock | None = None  # the s.41 clock (relevant_time and detention_limit)
 
     def age_at(self, moment: datetime) -> int | None:
@@ -147,10 +147,10 @@ class Timeline:
                    for start, end in self.aa_visits)
 
     def offset_at(self, moment: datetime) -> tzinfo:
-        """The UTC offset the record itself uses at that moment. A record whose every time is
-        in UK local time is shown in Europe/London, so that a deadline after the clocks change
-        reads right even with no event in between; otherwise the offset of the last event at or
-        before the moment (or of the first event)."""
+        """The zone times are shown in: Europe/London, whatever offsets the record was written
+        with, so that one message never mixes zones ("due by 19:40 but held at 14:45") and a
+        deadline after the clocks change reads right. Without a zone database: the offset of
+        the last event at or before the moment (or of the first event)."""
         if self.display_zone is not None:
             return self.display_zone
         if not self.events:
@@ -292,17 +292,7 @@ def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime)
     )
     return attrs.evolve(timeline, facts=tuple(_facts(timeline)),
                         event_times=tuple(event.at for event in ordered),
-                        display_zone=_uk_local_time(ordered))
-
-
-def _uk_local_time(events: list[Event]) -> tzinfo | None:
-    """Europe/London if every event's offset is the UK's offset at that instant."""
-    if UK is None or not events:
-        return None
-    for event in events:
-        if event.at.utcoffset() != event.at.astimezone(UK).utcoffset():
-            return None
-    return UK
+                        display_zone=UK)
 
 
 def _firsts(events: list[Event]) -> dict[str, Event]:

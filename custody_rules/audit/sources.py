@@ -121,42 +121,53 @@ def discover(paths: Sequence[Path], with_csv: bool) -> Discovered:
 
 
 def _walk(top: Path, with_csv: bool) -> tuple[list[Source], list[str]]:
-    entries: list[tuple[str, Source | None]] = []
+    """Every record file below `top`, by a walk of our own (os.walk recurses: a tree deeper
+    than Python's recursion limit would end in a traceback)."""
+    entries: list[tuple[Path, Source | None]] = []
 
-    def unreadable(error: OSError) -> None:
-        name = error.filename or str(top)
-        entries.append((str(name), Source(str(name), NOT_READ,
-                                          f"directory cannot be read: {_reason(error)}")))
+    def not_read(path: str, problem: str) -> None:
+        entries.append((Path(path), Source(path, NOT_READ, problem)))
 
-    for directory, subdirectories, files in os.walk(top, onerror=unreadable):
-        subdirectories.sort()
-        for name in subdirectories:
-            if os.path.islink(os.path.join(directory, name)):
-                link = os.path.join(directory, name)
-                entries.append((link, Source(link, NOT_READ, "a symbolic link to a directory "
-                                             "is not followed; name its target instead")))
-        for name in files:
-            path = Path(directory, name)
-            kind = kind_of(path)
+    pending = [str(top)]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                children = list(listing)
+        except OSError as exc:
+            not_read(directory, f"directory cannot be read: {_reason(exc)}")
+            continue
+        for entry in children:
+            path = entry.path
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                    continue
+                if entry.is_symlink() and os.path.isdir(path):
+                    not_read(path, "a symbolic link to a directory is not followed; name its "
+                             "target instead")
+                    continue
+            except OSError as exc:
+                not_read(path, f"cannot be read: {_reason(exc)}")
+                continue
+            kind = kind_of(Path(path))
             if kind is None or (kind == CSV and not with_csv):
                 continue
-            if is_expected_findings(path):
-                entries.append((str(path), None))
+            if is_expected_findings(Path(path)):
+                entries.append((Path(path), None))
                 continue
             try:
-                mode = path.stat().st_mode
+                mode = os.stat(path).st_mode
             except OSError as exc:
-                entries.append((str(path), Source(str(path), NOT_READ,
-                                                  f"cannot be read: {_reason(exc)}")))
+                not_read(path, f"cannot be read: {_reason(exc)}")
                 continue
             if not stat.S_ISREG(mode):
-                entries.append((str(path), Source(str(path), NOT_READ,
-                                                  "not a regular file (a FIFO or device)")))
+                not_read(path, "not a regular file (a FIFO or device)")
                 continue
-            entries.append((str(path), Source(str(path), kind)))
+            entries.append((Path(path), Source(path, kind)))
     entries.sort(key=lambda entry: entry[0])
     return ([source for _, source in entries if source is not None],
-            [path for path, source in entries if source is None])
+            [str(path) for path, source in entries if source is None])
 
 
 def iter_items(sources: Sequence[Source], profile: Profile | None, shard: int = 0,

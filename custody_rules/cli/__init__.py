@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import sys
 from typing import Any
 
 import click
@@ -15,6 +17,7 @@ import click
 from custody_rules import __version__
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it (SIGTERM: 143)
 
 # Each command lives in its own module (custody_rules/cli/<module>.py) as `command`;
 # they are imported only when used, so `custody-rules --help` stays fast.
@@ -30,6 +33,24 @@ COMMANDS: dict[str, str] = {
 
 
 class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, then flush standard output: a full disk or an I/O error there (or
+        anywhere no command expected one) is one line and exit 2, a Ctrl-C that no command
+        handles is one line and exit 130; never a traceback, never "Aborted!"."""
+        try:
+            outcome = super().invoke(ctx)
+        except SystemExit:
+            _flush_stdout()
+            raise
+        except KeyboardInterrupt:
+            click.echo("custody-rules: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            _silence_stdout()
+            raise _os_problem(exc) from None
+        _flush_stdout()
+        return outcome
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(
             name for name, module in COMMANDS.items()
@@ -49,3 +70,31 @@ class _LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="custody-rules")
 def main() -> None:
     """Check children's custody records against PACE, Code C and safeguarding duties."""
+
+
+def _os_problem(exc: OSError) -> click.ClickException:
+    from custody_rules.cli.options import InputProblem
+    from custody_rules.outputs import STDOUT
+
+    where = exc.filename if exc.filename is not None else STDOUT
+    return InputProblem([f"{where}: {exc.strerror or exc}"])
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's own flush at exit fails no more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test runner's capture): nothing to flush at exit
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()  # `custody-rules ... | head`: the reader has what it wanted
+    except OSError as exc:
+        _silence_stdout()
+        raise _os_problem(exc) from None
