@@ -48,5 +48,7 @@ def command(count: int, seed: int, variety: str, output: Path | None) -> None:
         # Exit 2 (the output cannot be written), not click's 1, which means "violations found".
         raise InputProblem([str(exc)]) from None
     except Interrupted as stop:
-        click.echo("generate: interrupted; nothing written", err=True)
+        # Records already streamed to standard output are the reader's; a file is not written.
+        click.echo("generate: interrupted" + ("" if to_stdout else f"; {output} not written"),
+                   err=True)
         sys.exit(stop.exit_code)
