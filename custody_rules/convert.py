@@ -12,7 +12,8 @@ import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, get_args, get_origin
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -51,6 +52,8 @@ def _strict_int(value: Any, _: type) -> int:
 
 
 def _strict_str(value: Any, _: type) -> str:
+    if type(value) is str and value.isascii() and len(value) <= MAX_TEXT_CHARS:
+        return value  # the common case, decided at once (what text_problem would find)
     if not isinstance(value, str):
         raise FieldError(f"expected text, got {_describe(value)}")
     problem = text_problem(value)
@@ -106,10 +109,12 @@ def _date(value: Any, _: type) -> date:
 
 def _enum_hook(enum_type: type[enum.Enum]) -> Callable[[Any, type], enum.Enum]:
     allowed = [member.value for member in enum_type]
+    # The member by its value: what enum_type(value) returns, without Enum's slow lookup.
+    members = {member.value: member for member in enum_type}
 
     def structure(value: Any, _: type) -> enum.Enum:
-        if isinstance(value, str) and value in allowed:
-            return enum_type(value)
+        if isinstance(value, str) and value in members:
+            return members[value]
         raise FieldError(f"{_describe(value)} is not one of: {', '.join(allowed)}")
 
     return structure
@@ -177,9 +182,8 @@ def _kept_as_is_problem(value: Any) -> str | None:
     return None
 
 
-def make_converter() -> cattrs.Converter:
-    """Build the project's converter: strict primitives, UTC-offset times, events by type."""
-    converter = cattrs.Converter(forbid_extra_keys=True)
+def _register_values(converter: cattrs.Converter) -> None:
+    """The hooks for single values, the same in both converters."""
     # Class hooks dispatch on the MRO, so `str` would also catch the str enums: each enum is
     # registered as its own class below, which is more specific and wins.
     converter.register_structure_hook(bool, _strict_bool)
@@ -190,21 +194,12 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook_func(_is_dict, _dict_hook)
     for enum_type in ENUM_TYPES:
         converter.register_structure_hook(enum_type, _enum_hook(enum_type))
-    converter.register_structure_hook_factory(_is_tuple, _tuple_hook(converter))
 
-    def attrs_factory(cls: type) -> Callable[[Any, type], Any]:
-        structure_fields: Callable[[Any, Any], Any] = make_dict_structure_fn(
-            cls, converter, _cattrs_forbid_extra_keys=True
-        )
 
-        def structure(value: Any, type_: type) -> Any:
-            if not isinstance(value, dict):
-                raise FieldError(f"expected an object, got {_describe(value)}")
-            return structure_fields(value, type_)
-
-        return structure
-
-    converter.register_structure_hook_factory(attrs.has, attrs_factory)
+def _structure_event_with(
+    converter: cattrs.Converter,
+) -> Callable[[Any, type], Event]:
+    hooks: dict[type, Callable[[Any, type], Any]] = {}  # each event class's hook, found once
 
     def structure_event(value: Any, _: type) -> Event:
         if not isinstance(value, dict):
@@ -222,10 +217,91 @@ def make_converter() -> cattrs.Converter:
                 raise FieldError(f"unknown event type with text that cannot be kept: {problem}")
             unknown = converter.structure(common, UnknownEvent)
             return attrs.evolve(unknown, declared_type=declared, extra=fields)
-        return converter.structure(fields, cls)
+        hook = hooks.get(cls)
+        if hook is None:
+            hook = hooks[cls] = converter.get_structure_hook(cls)
+        event: Event = hook(fields, cls)
+        return event
 
+    return structure_event
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the project's converter: strict primitives, UTC-offset times, events by type."""
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    _register_values(converter)
+    converter.register_structure_hook_factory(_is_tuple, _tuple_hook(converter))
+
+    def attrs_factory(cls: type) -> Callable[[Any, type], Any]:
+        structure_fields: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls, converter, _cattrs_forbid_extra_keys=True
+        )
+
+        def structure(value: Any, type_: type) -> Any:
+            if not isinstance(value, dict):
+                raise FieldError(f"expected an object, got {_describe(value)}")
+            return structure_fields(value, type_)
+
+        return structure
+
+    converter.register_structure_hook_factory(attrs.has, attrs_factory)
     # A predicate, not the class: a class hook would also catch every subclass.
-    converter.register_structure_hook_func(lambda t: t is Event, structure_event)
+    converter.register_structure_hook_func(lambda t: t is Event, _structure_event_with(converter))
+    return converter
+
+
+def _is_optional(type_: Any) -> bool:
+    args = get_args(type_)
+    return len(args) == 2 and type(None) in args and get_origin(type_) in (Union, UnionType)
+
+
+def make_fast_converter() -> cattrs.Converter:
+    """The same structuring as `make_converter` without detailed validation: a valid record
+    gives the very same values, and the first problem stops it with no readable report. It is
+    the fast path of `validate`, which falls back to the detailed converter on any failure,
+    so that every message users see comes from there.
+
+    Besides cattrs' lean generated code (no error collection), optional fields and tuples call
+    their item's hook directly instead of dispatching on the type for every value."""
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=False)
+    _register_values(converter)
+
+    def tuple_factory(type_: Any) -> TupleHook:
+        item_type = get_args(type_)[0]
+        item = converter.get_structure_hook(item_type)
+
+        def structure(value: Any, _: type) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise FieldError("expected a list")
+            return tuple([item(entry, item_type) for entry in value])
+
+        return structure
+
+    def optional_factory(type_: Any) -> Callable[[Any, type], Any]:
+        inner = next(arg for arg in get_args(type_) if arg is not type(None))
+        hook = converter.get_structure_hook(inner)
+
+        def structure(value: Any, _: type) -> Any:
+            return None if value is None else hook(value, inner)
+
+        return structure
+
+    def attrs_factory(cls: type) -> Callable[[Any, type], Any]:
+        structure_fields: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls, converter, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=False
+        )
+
+        def structure(value: Any, type_: type) -> Any:
+            if not isinstance(value, dict):
+                raise FieldError("expected an object")
+            return structure_fields(value, type_)
+
+        return structure
+
+    converter.register_structure_hook_factory(_is_tuple, tuple_factory)
+    converter.register_structure_hook_factory(_is_optional, optional_factory)
+    converter.register_structure_hook_factory(attrs.has, attrs_factory)
+    converter.register_structure_hook_func(lambda t: t is Event, _structure_event_with(converter))
     return converter
 
 

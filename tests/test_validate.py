@@ -101,3 +101,59 @@ def test_unreadable_json(data: bytes, expected: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_json(data, "f.json")
     assert caught.value.lines() == [f"f.json > {expected}"]
+
+
+# --------------------------------------------------------------------------- the fast path
+
+def _corpus() -> list[Any]:
+    from custody_rules.generate import generate_records
+
+    bad = sorted((ROOT / "tests" / "bad_input").glob("*.json"))
+    raws: list[Any] = [*generate_records(150, 5), *generate_records(150, 5, variety="chaos")]
+    for path in bad:
+        try:
+            raws.append(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError:
+            continue
+    return raws
+
+
+def _outcome(raw: Any) -> Any:
+    try:
+        validated = validate_record(raw)
+    except InputError as exc:
+        return ("rejected", exc.lines())
+    return ("valid", validated.record, validated.warnings)
+
+
+def test_the_fast_converter_gives_the_detailed_converters_values() -> None:
+    from custody_rules import validate
+    from custody_rules.record import CustodyRecord
+
+    checked = 0
+    for raw in _corpus():
+        try:
+            detailed = validate._CONVERTER.structure(raw, CustodyRecord)
+        except Exception:
+            with pytest.raises(Exception):  # noqa: B017 - any failure sends it to the fallback
+                validate._FAST_CONVERTER.structure(raw, CustodyRecord)
+            continue
+        assert validate._FAST_CONVERTER.structure(raw, CustodyRecord) == detailed
+        checked += 1
+    assert checked > 300
+
+
+def test_without_the_fast_path_every_outcome_is_the_same(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from custody_rules import validate
+
+    raws = _corpus()
+    fast = [_outcome(raw) for raw in raws]
+
+    class Refuses:
+        def structure(self, *_: Any) -> Any:
+            raise RuntimeError("the fast path is unavailable")
+
+    monkeypatch.setattr(validate, "_FAST_CONVERTER", Refuses())
+    assert [_outcome(raw) for raw in raws] == fast
+    assert any(outcome[0] == "rejected" for outcome in fast)
