@@ -10,13 +10,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from custody_rules.engine import Engine, Hit
+from custody_rules.engine.cache import compiled_rulebook
 from custody_rules.engine.compile import CompiledRuleset, compile_rulebook
 from custody_rules.engine.durable import DurableEngine
 from custody_rules.errors import EngineError
 from custody_rules.findings import RecordResult, findings_for
 from custody_rules.policy import Policy, default_policy
 from custody_rules.record import CustodyRecord
-from custody_rules.rulebook import Rulebook, load_rulebook
+from custody_rules.rulebook import Rulebook
 from custody_rules.timeline import build_timeline
 
 
@@ -27,8 +28,13 @@ class Checker:
         rules_dir: Path | None = None,
         rulebook: Rulebook | None = None,
     ):
-        self.rulebook = rulebook or load_rulebook(policy or default_policy(), rules_dir)
-        self.compiled: CompiledRuleset = compile_rulebook(self.rulebook)
+        self.compiled: CompiledRuleset
+        if rulebook is None:
+            # The rule files as compiled by an earlier run, when they have not changed.
+            self.rulebook, self.compiled = compiled_rulebook(policy or default_policy(),
+                                                             rules_dir)
+        else:
+            self.rulebook, self.compiled = rulebook, compile_rulebook(rulebook)
         self.engine: Engine = DurableEngine(self.compiled)
 
     def check(

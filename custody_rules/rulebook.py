@@ -221,14 +221,8 @@ def builtin_rules_dir() -> Traversable:
 
 def load_rulebook(policy: Policy, directory: Traversable | Path | None = None) -> Rulebook:
     """Load every rule file; a bad file raises RuleFileError naming the file, rule and line."""
-    root = directory if directory is not None else builtin_rules_dir()
-    files = sorted(_yaml_files(root), key=lambda item: item[0])
-    digest = hashlib.sha256()
-    rules: list[RuleSpec] = []
-    for relative, entry in files:
-        text = entry.read_text(encoding="utf-8")
-        digest.update(relative.encode() + b"\0" + text.encode() + b"\0")
-        rules.append(parse_rule_file(text, relative, policy))
+    files = rule_files(directory)
+    rules = [parse_rule_file(text, relative, policy) for relative, text in files]
     ids = [rule.id for rule in rules]
     for rule in rules:
         if ids.count(rule.id) > 1:
@@ -237,7 +231,22 @@ def load_rulebook(policy: Policy, directory: Traversable | Path | None = None) -
             raise RuleFileError(f"{rule.path}:{rule.line}",
                                 f"rule id also used by {others}", rule.id)
     rules.sort(key=lambda rule: _id_sort_key(rule.id))
-    return Rulebook(tuple(rules), policy, RULESET_VERSION, digest.hexdigest()[:16])
+    return Rulebook(tuple(rules), policy, RULESET_VERSION, ruleset_digest(files)[:16])
+
+
+def rule_files(directory: Traversable | Path | None = None) -> list[tuple[str, str]]:
+    """(path relative to the catalogue, text) of every rule file, in path order."""
+    root = directory if directory is not None else builtin_rules_dir()
+    return [(relative, entry.read_text(encoding="utf-8"))
+            for relative, entry in sorted(_yaml_files(root), key=lambda item: item[0])]
+
+
+def ruleset_digest(files: list[tuple[str, str]]) -> str:
+    """SHA-256 of the rule files' names and texts (hex): the ruleset's identity."""
+    digest = hashlib.sha256()
+    for relative, text in files:
+        digest.update(relative.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _id_sort_key(rule_id: str) -> tuple[str, int]:
