@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+import orjson
 from attrs import frozen
 
 from custody_rules.findings import RecordResult
@@ -76,16 +77,20 @@ class RecordDigest:
         return (len(self.applied) - len(self.violated)) / len(self.applied)
 
     def to_wire(self) -> bytes:
-        return json.dumps([
+        fields = [
             self.index, self.status, self.source, self.line, self.record_id, self.station,
             self.month, self.applied, self.violated, self.review, self.violations,
             self.pending, self.problems, self.unmatched,
-        ], ensure_ascii=False, separators=(",", ":")).encode()
+        ]
+        try:  # orjson: the same values, read back by orjson, in a fraction of the time
+            return orjson.dumps(fields)
+        except orjson.JSONEncodeError:  # what orjson refuses fails as it always did
+            return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_wire(cls, data: bytes) -> RecordDigest:
         (index, status, source, line, record_id, station, month, applied, violated, review,
-         violations, pending, problems, unmatched) = json.loads(data)
+         violations, pending, problems, unmatched) = orjson.loads(data)
         return cls(index, status, source, line, record_id, station, month, tuple(applied),
                    tuple(violated), tuple(review), violations, pending, tuple(problems),
                    tuple((c, v) for c, v in unmatched))
