@@ -30,8 +30,6 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from custody_rules import __version__
 from custody_rules.engine.compile import CompiledRuleset, compile_rulebook
 from custody_rules.policy import Policy
@@ -57,6 +55,8 @@ def cache_dir() -> Path | None:
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
         return Path(configured)
+    import platformdirs  # only here: it imports `platform`, which is slow to import
+
     return Path(platformdirs.user_cache_dir("custody-rules", appauthor=False)) / "rulebooks"
 
 
