@@ -76,3 +76,22 @@ def test_the_shipped_catalogue_compiles_within_the_engine_limits() -> None:
     for fact_type, copies in compiled.slots.items():
         assert copies >= 2, fact_type
     assert "id" not in compiled.fields and "sid" not in compiled.fields
+
+
+def test_each_fact_type_carries_only_the_fields_read_on_it() -> None:
+    compiled = compile_rulebook(load_rulebook(default_policy()))
+    by_type = compiled.fields_by_type
+    assert set(by_type) == set(compiled.fact_types)
+    assert compiled.slots and set().union(*by_type.values()) == compiled.fields
+    for fact_type, fields in by_type.items():
+        assert {"type", "at"} <= fields
+        assert ("slot" in fields) == (fact_type in compiled.slots)
+        assert not fields & {"id", "sid"}
+    # Named in a pattern of the type, and read through a join from another pattern (RV-01's
+    # `late.at > due.at` reads `at` of review_due; DC-01 joins the clock's limit_at).
+    assert "postponed_reason" in by_type["review"] and "postponed_reason" not in by_type["charge"]
+    assert "limit_at" in by_type["detention_clock"]
+    text = json.dumps(compiled.definitions)
+    for fact_type, fields in by_type.items():
+        for field in fields - {"type", "at", "slot"}:
+            assert f'"{field}"' in text, (fact_type, field)

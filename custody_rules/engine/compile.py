@@ -20,6 +20,7 @@ import math
 from collections import defaultdict
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from custody_rules.errors import RuleFileError
@@ -58,8 +59,11 @@ class CompiledRuleset:
     definitions: dict[str, dict[str, Any]]
     meaning: dict[str, EngineRule]
     fact_types: frozenset[str]
-    fields: frozenset[str]  # every field some rule reads: facts carry nothing else to the engine
+    fields: frozenset[str]  # every field some rule reads
     slots: dict[str, int]  # fact type -> number of copies to assert (absent: one, no slot field)
+    # Fact type -> the fields some pattern or join reads on facts of that type (`type`, `at`
+    # and, when sharded, `slot` included): each fact carries nothing else to the engine.
+    fields_by_type: dict[str, frozenset[str]] = attrs.field(factory=dict)
 
 
 def compile_rulebook(rulebook: Rulebook) -> CompiledRuleset:
@@ -77,7 +81,50 @@ def compile_rulebook(rulebook: Rulebook) -> CompiledRuleset:
         _pattern_type(body) for definition in definitions.values()
         for condition in definition["all"] for body in condition.values()
     )
-    return CompiledRuleset(definitions, meaning, fact_types, _fields_read(definitions), slots)
+    return CompiledRuleset(definitions, meaning, fact_types, _fields_read(definitions), slots,
+                           _fields_by_type(definitions, slots))
+
+
+def _fields_by_type(definitions: dict[str, dict[str, Any]], slots: dict[str, int]
+                    ) -> dict[str, frozenset[str]]:
+    """For each fact type, the fields read on its facts: named in a pattern of that type, or
+    joined (`{alias: field}`) from any pattern to an alias of that type. The engine parses,
+    stores and hands back every field of every fact: the fewer, the faster."""
+    read: dict[str, set[str]] = defaultdict(lambda: {"type", "at"})
+    for definition in definitions.values():
+        types = {}
+        for condition in definition["all"]:
+            for key, body in condition.items():
+                types[key.partition("$")[0]] = _pattern_type(body)
+        for condition in definition["all"]:
+            for key, body in condition.items():
+                own = read[types[key.partition("$")[0]]]
+                for field, joined in _named(body):
+                    if joined is None:
+                        own.add(field)
+                    else:
+                        read[types[joined]].add(field)
+    for fact_type in slots:
+        read[fact_type].add("slot")
+    return {fact_type: frozenset(fields) for fact_type, fields in read.items()}
+
+
+def _named(condition: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(field, None) for each field a condition names on its own fact, (field, alias) for each
+    field it reads from another alias' fact, walking durable's grammar as `_joins` does."""
+    found: list[tuple[str, str | None]] = []
+    for key, body in condition.items():
+        if key in ("$and", "$or"):
+            for inner in body:
+                found += _named(inner)
+        elif key.startswith("$"):
+            for field, value in body.items():
+                found.append((field, None))
+                found += [(joined_field, alias) for alias, joined_field in _value_joins(value)]
+        else:
+            found.append((key, None))
+            found += [(joined_field, alias) for alias, joined_field in _value_joins(body)]
+    return found
 
 
 def _fields_read(definitions: dict[str, dict[str, Any]]) -> frozenset[str]:
