@@ -33,8 +33,8 @@ from custody_rules.generate import generate_records
 RECORDS = 2000
 SEED = 7
 AS_OF = "2026-01-01T00:00:00+00:00"
-INPUT_SHA256 = "27eefad192a550ea2ebd35c34bc5c03042d9d822419e34b6eb537822a121ba4e"
-OUTPUT_SHA256 = "e030b59b958c174effc633a511402ab4ef30ce0b67989f91fafd268a6af39126"
+INPUT_SHA256 = "32cf593645e815d5e66c8bb4fc2056611e848c7ac47a4203fa27d4f42786b4a7"
+OUTPUT_SHA256 = "3934e3de9e0b6340554790809b8a1ce99e40b3b5c616e31768c2f97087d17374"
 
 
 def _broken(record: dict[str, Any], how: int) -> dict[str, Any]:
