@@ -58,12 +58,13 @@ def _fast_parse(data: bytes) -> Any | None:
     what is wrong in its own words).
 
     orjson keeps the last of two equal keys, silently, where the standard parse refuses them.
-    Every colon of a JSON text is either a key's or inside a string, and without `\\u`
-    escapes (which could spell one) a string's colons are the same in the text and in the
-    value: so the text holds more colons than the value's keys and strings exactly when a key
-    was dropped. orjson also reads integers past 64 bits as floats, and record fields hold no
-    floats: any float is a doubt."""
-    if b"\\u" in data:
+    Every colon of a JSON text is either a key's or inside a string, and unless the escape
+    `\\u003a` spells one, a string's colons are the same in the text and in the value: so
+    the text holds more colons than the value's keys and strings exactly when a key was
+    dropped. (orjson refuses the lone surrogates `\\ud800` can spell, which the standard
+    parse accepts: a refusal, so the standard parse decides.) orjson also reads integers past
+    64 bits as floats, and record fields hold no floats: any float is a doubt."""
+    if b"\\u003a" in data or b"\\u003A" in data:
         return None
     try:
         value = orjson.loads(data)
