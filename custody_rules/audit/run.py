@@ -28,10 +28,11 @@ from custody_rules.audit.sources import (
 )
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
 from custody_rules.audit.worker import RenderRecord, WorkerTask
+from custody_rules.engine.cache import compiled_rulebook
 from custody_rules.horizon import GIVEN, LATEST, latest_moment
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
-from custody_rules.rulebook import Rulebook, load_rulebook
+from custody_rules.rulebook import Rulebook
 
 
 class ReportSink(Protocol):
@@ -78,7 +79,8 @@ def prepare(request: AuditRequest) -> Prepared:
     (SourceError, ProfileError, PolicyError, RuleFileError)."""
     profile = load_profile(request.profile_path) if request.profile_path else None
     found = discover(request.paths, with_csv=profile is not None)
-    rulebook = load_rulebook(load_policy(request.policy_path), request.rules_dir)
+    # From the compiled rulebook cache when the rule files have not changed (engine.cache).
+    rulebook = compiled_rulebook(load_policy(request.policy_path), request.rules_dir)[0]
     return Prepared(request, found.sources, profile, rulebook, found.passed_over)
 
 
