@@ -27,6 +27,7 @@ from custody_rules.rulebook import (
 from custody_rules.timeline import Fact, Timeline, uk_date
 
 STATUS_ORDER = {Status.VIOLATED: 0, Status.PENDING: 1, Status.NEEDS_REVIEW: 2}
+SEVERITY_ORDER = {severity: severity.rank for severity in Severity}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -71,8 +72,9 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
     tuple[Finding, ...], tuple[str, ...], tuple[str, ...]
 ]:
     """(findings, ids of rules that applied, ids of rules in force) for one record."""
-    in_force = _rules_in_force(timeline, rulebook)
     day = _judged_day(timeline)
+    book = _derived(rulebook)
+    in_force = {rule.id: rule for rule in rulebook.rules if rule.in_force_on(day)}
     applied: set[str] = set()
     found: dict[tuple[str, str, Status, tuple[str, ...]], Finding] = {}
     for hit in hits:
@@ -85,8 +87,9 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
         rule = in_force[rule_id]
         if not rule.checks[hit.engine_rule.check].in_force_on(day):
             continue
-        finding = _finding(rule, rule.checks[hit.engine_rule.check],
-                           Status(hit.engine_rule.outcome), hit.bindings, timeline, rulebook)
+        check = rule.checks[hit.engine_rule.check]
+        finding = _finding(rule, check, Status(hit.engine_rule.outcome), hit.bindings,
+                           timeline, rulebook, book.thresholds(check))
         # Two checks of one rule are two findings even on the same events (a review without
         # the child's views and without an appropriate adult is two failings).
         # Several activations can give one finding (the same events bound in other roles);
@@ -96,24 +99,45 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
         if key not in found or _preference(finding) < _preference(found[key]):
             found[key] = finding
     order = {event.id: index for index, event in enumerate(timeline.events)}
-    rule_order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
+    rule_order = book.rule_order
     findings = sorted(found.values(), key=lambda f: (
-        STATUS_ORDER[f.status], f.severity.rank, rule_order[f.rule],
+        STATUS_ORDER[f.status], SEVERITY_ORDER[f.severity], rule_order[f.rule],
         [order.get(event, -1) for event in f.events], f.check,
     ))
     ids = tuple(rule.id for rule in rulebook.rules if rule.id in applied)
     return tuple(findings), ids, tuple(in_force)
 
 
+class _Derived:
+    """What findings need of a rulebook, worked out once for it rather than for every record:
+    the rules' order and each check's policy thresholds as the finding states them."""
+
+    def __init__(self, rulebook: Rulebook):
+        self.rulebook = rulebook
+        self.rule_order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
+        self._thresholds: dict[int, tuple[Check, tuple[str, ...]]] = {}
+
+    def thresholds(self, check: Check) -> tuple[str, ...]:
+        known = self._thresholds.get(id(check))
+        if known is None or known[0] is not check:
+            known = (check, tuple(self.rulebook.policy[name].describe()
+                                  for name in check.thresholds))
+            self._thresholds[id(check)] = known
+        return known[1]
+
+
+_DERIVED: list[_Derived] = []  # for the last rulebook used (a process judges by one)
+
+
+def _derived(rulebook: Rulebook) -> _Derived:
+    if not _DERIVED or _DERIVED[0].rulebook is not rulebook:
+        _DERIVED[:] = [_Derived(rulebook)]
+    return _DERIVED[0]
+
+
 def _preference(finding: Finding) -> tuple[float, str, str]:
     due = finding.due.timestamp() if finding.due is not None else float("inf")
     return due, finding.message, finding.question or ""
-
-
-def _rules_in_force(timeline: Timeline, rulebook: Rulebook) -> dict[str, RuleSpec]:
-    """A record is judged by the rules (and checks) in force when the child arrived."""
-    day = _judged_day(timeline)
-    return {rule.id: rule for rule in rulebook.rules if rule.in_force_on(day)}
 
 
 def _judged_day(timeline: Timeline) -> date:
@@ -124,14 +148,13 @@ def _judged_day(timeline: Timeline) -> date:
 
 def _finding(
     rule: RuleSpec, check: Check, status: Status, bindings: Mapping[str, Fact],
-    timeline: Timeline, rulebook: Rulebook,
+    timeline: Timeline, rulebook: Rulebook, thresholds: tuple[str, ...],
 ) -> Finding:
     due = _instant(check.deadline, bindings) if check.deadline else None
     render = _Renderer(bindings, timeline, rulebook, due)
     events: list[str] = []
     for fact in bindings.values():
         events.extend(event for event in fact.event_ids if event not in events)
-    thresholds = tuple(rulebook.policy[name].describe() for name in check.thresholds)
     obligation = None
     if status is Status.PENDING and due is not None:
         left = format_duration(due - timeline.judged_at)
