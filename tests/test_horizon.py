@@ -109,3 +109,19 @@ def test_a_record_dated_in_the_future_is_reported_and_does_not_move_the_horizon(
     single.write_text(json.dumps(_future(LIVE)), encoding="utf-8")
     refused = invoke(["check", str(single)], 2)
     assert "dated in the future" in refused.stderr
+
+
+def test_the_latest_time_of_a_record_is_found_across_offsets_and_shapes() -> None:
+    from custody_rules.horizon import record_latest
+
+    data = json.dumps({"record_id": "X", "closed_at": None, "events": [
+        {"id": "a", "type": "arrival", "at": "2024-06-12T23:30:00+01:00"},  # 22:30 UTC
+        {"id": "b", "type": "x", "at": "2024-06-12T22:45:00Z"},  # the latest
+        {"id": "c", "type": "x", "at": "2024-06-12T22:40:00.5+00:00",
+         "recorded_at": "2024-06-12T21:00:00-03:00"},  # 00:00 UTC on the 13th: the latest
+        {"id": "d", "type": "x", "at": "not a time", "note": '"at": "2099-01-01T00:00:00Z"'},
+    ]}).encode()
+    latest = record_latest(data)
+    assert latest is not None
+    assert latest.isoformat() == "2024-06-12T21:00:00-03:00"
+    assert record_latest(b'{"record_id": "Y"}') is None

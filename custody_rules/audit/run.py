@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 from attrs import frozen
 
@@ -29,7 +29,7 @@ from custody_rules.audit.sources import (
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
 from custody_rules.audit.worker import RenderRecord, WorkerTask
 from custody_rules.engine.cache import compiled_rulebook
-from custody_rules.horizon import GIVEN, LATEST, latest_moment
+from custody_rules.horizon import GIVEN, LATEST, latest_moment, raw_latest, record_latest
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.rulebook import Rulebook
@@ -120,24 +120,22 @@ def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = 
 def find_horizon(sources: Sequence[Source], profile: Profile | None, now: datetime
                  ) -> datetime | None:
     """The latest moment found in the input (of records not dated in the future): one pass
-    over it before any record is judged, parsing each record but not validating it."""
+    over it before any record is judged. JSON records are scanned for their time fields, not
+    parsed; CSV rows are converted as the workers will convert them."""
 
-    def raws() -> Iterator[Any]:
+    def latests() -> Iterator[datetime | None]:
         for item in iter_items(sources, profile):
             if item.error is not None or not item.data:
                 continue
             if isinstance(item.data, bytes):
-                try:
-                    yield json.loads(item.data)
-                except (ValueError, RecursionError):
-                    continue  # the worker rejects it, with the reason
+                yield record_latest(item.data)
             elif profile is not None:
                 try:
-                    yield convert_rows(profile, item.data).raw
+                    yield raw_latest(convert_rows(profile, item.data).raw)
                 except Exception:  # whatever it is, the worker reports it
                     continue
 
-    return latest_moment(raws(), now)
+    return latest_moment(latests(), now)
 
 
 def unused_columns(sources: Sequence[Source], profile: Profile | None) -> list[tuple[str, str]]:
