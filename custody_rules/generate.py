@@ -47,7 +47,8 @@ UTC = timezone.utc
 FIRST_DAY = date(2010, 1, 1)
 LAST_DAY = date(2026, 10, 31)
 # Open records (child still held) are open as at this instant: their last entry is before it,
-# so check them with `now` at or after it (the tests use 2026-01-01T00:00Z).
+# so check them with `now` at or after it (the audit tests use 2026-11-01T00:00Z, after
+# LAST_DAY: an audit rejects a record judged as of a moment before it began).
 OPEN_AS_AT = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

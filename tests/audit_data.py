@@ -13,9 +13,10 @@ from typing import Any
 from custody_rules.generate import generate_records
 from tests.conftest import ROOT
 
-# Generated open records are open as at 2025-12-31; judging as of a fixed moment after that
-# makes every run (and every --jobs) judge them alike.
-AS_OF = "2026-01-01T00:00:00+00:00"
+# Generated records run to 2026-10-31 (open ones are open as at 2025-12-31); judging as of a
+# fixed moment after every one begins makes every run (and every --jobs) judge them alike, and
+# judges none before it began (an audit rejects such a record: nothing can be judged).
+AS_OF = "2026-11-01T00:00:00+00:00"
 PROFILE = ROOT / "examples" / "profiles" / "custodian.yaml"
 EXPORT = ROOT / "examples" / "exports" / "custodian.csv"
 
