@@ -13,6 +13,7 @@ from custody_rules.errors import InputError
 # One record is a few kilobytes; past this a file is not a custody record, and reading it
 # whole would only exhaust memory.
 MAX_RECORD_BYTES = 32 * 1024 * 1024
+TOO_LARGE = f"more than {MAX_RECORD_BYTES} bytes: not one custody record"
 # A record nests four deep (record > events > event > by); unknown event types may carry a
 # little more. Deeper input is refused here, before anything recursive (pickling to and from
 # audit workers, rendering) can run out of stack on it.
@@ -143,6 +144,6 @@ def read_record_file(path: Path) -> Any:
         raise InputError(None, [f"cannot read file: {exc.strerror or exc}"], str(path)) from None
     if len(data) > MAX_RECORD_BYTES:
         raise InputError(
-            None, [f"more than {MAX_RECORD_BYTES} bytes: not one custody record"], str(path)
+            None, [TOO_LARGE], str(path)
         )
     return parse_json(data, str(path))

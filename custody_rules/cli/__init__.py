@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "rules": "rules",
     "generate": "generate",
     "docs": "docs",
+    "serve": "serve",
 }
 
 

@@ -11,6 +11,7 @@ import click
 from custody_rules.checker import Checker
 from custody_rules.cli.options import domain_errors, policy_option
 from custody_rules.examples import coverage, example_record, run_all_examples
+from custody_rules.formatters import json as json_format
 from custody_rules.policy import load_policy
 from custody_rules.rulebook import Rulebook, RuleSpec, load_rulebook
 
@@ -33,33 +34,13 @@ def list_rules(output_format: str, policy_path: Path | None) -> None:
     """Every rule: id, title, severity, citations, in force from/to."""
     rulebook = _rulebook(policy_path)
     if output_format == "json":
-        click.echo(json.dumps({
-            "version": rulebook.version, "digest": rulebook.digest,
-            "rules": [_summary(rule) for rule in rulebook],
-        }, indent=2))
+        click.echo(json.dumps(json_format.rulebook_to_dict(rulebook), indent=2))
         return
     for rule in rulebook:
         click.echo(f"{click.style(rule.id, bold=True)}  {rule.severity.value:<13} {rule.title}")
         click.echo(f"       {'; '.join(rule.citations)}{_in_force(rule)}")
         click.echo(f"       protects: {rule.population.describe()}")
     click.echo(f"\n{len(rulebook.rules)} rules; ruleset {rulebook.version} ({rulebook.digest}).")
-
-
-def _summary(rule: RuleSpec) -> dict[str, object]:
-    return {
-        "id": rule.id, "title": rule.title, "severity": rule.severity.value,
-        "citations": list(rule.citations), "confidence": rule.confidence, "party": rule.party,
-        "effective_from": rule.effective_from.isoformat() if rule.effective_from else None,
-        "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
-        "population": rule.population.value,
-        "checks": [{
-            "name": check.name,
-            "population": rule.population_of(check).value,
-            "effective_from": check.effective_from.isoformat() if check.effective_from else None,
-            "effective_to": check.effective_to.isoformat() if check.effective_to else None,
-        } for check in rule.checks],
-        "file": rule.path,
-    }
 
 
 def _in_force(rule: RuleSpec) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from custody_rules.findings import Finding, RecordResult, format_duration
 from custody_rules.formatters import local_iso
-from custody_rules.rulebook import Status
+from custody_rules.rulebook import Rulebook, RuleSpec, Status
 from custody_rules.views.explain import CheckVerdict, Explanation, FactUse
 from custody_rules.views.handover import Handover
 
@@ -151,6 +151,29 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         "remedy": rule.remedy,
         "exceptions": rule.exceptions,
     }
+
+
+def rule_summary(rule: RuleSpec) -> dict[str, Any]:
+    return {
+        "id": rule.id, "title": rule.title, "severity": rule.severity.value,
+        "citations": list(rule.citations), "confidence": rule.confidence, "party": rule.party,
+        "effective_from": rule.effective_from.isoformat() if rule.effective_from else None,
+        "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
+        "population": rule.population.value,
+        "checks": [{
+            "name": check.name,
+            "population": rule.population_of(check).value,
+            "effective_from": check.effective_from.isoformat() if check.effective_from else None,
+            "effective_to": check.effective_to.isoformat() if check.effective_to else None,
+        } for check in rule.checks],
+        "file": rule.path,
+    }
+
+
+def rulebook_to_dict(rulebook: Rulebook) -> dict[str, Any]:
+    """`rules list --format json` and the server's `GET /api/rules`."""
+    return {"version": rulebook.version, "digest": rulebook.digest,
+            "rules": [rule_summary(rule) for rule in rulebook]}
 
 
 def render(result: RecordResult, handover: Handover | None = None) -> str:
