@@ -26,9 +26,7 @@ from custody_rules.convert import FieldError, _datetime
 from custody_rules.errors import EngineError, InputError
 from custody_rules.findings import MONTHS, RecordResult, format_duration
 from custody_rules.formatters import json as json_format
-from custody_rules.formatters import local_iso
 from custody_rules.read import MAX_RECORD_BYTES, parse_json
-from custody_rules.rulebook import Status
 from custody_rules.server.board import (
     Board,
     Judge,
@@ -41,10 +39,10 @@ from custody_rules.server.openapi import openapi
 from custody_rules.timeline import UK
 from custody_rules.training import Scenario
 from custody_rules.validate import ValidatedRecord, validate_record
-from custody_rules.views.explain import explain
+from custody_rules.views.explain import Explanation, explain
 from custody_rules.views.handover import handover_for
 from custody_rules.views.narrative import clock_time, describe_event, words
-from custody_rules.views.scenario import Change, Step, Walk, walk_end
+from custody_rules.views.scenario import Step, Walk, walk_end
 
 BOARD_REFRESH_SECONDS = 30
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -99,9 +97,8 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(
         clock=clock_time, duration=format_duration, describe=describe_event, words=words,
-        record_url=record_url, explain_url=explain_url, day=day_and_time, Status=Status,
-        Change=Change, refresh=BOARD_REFRESH_SECONDS, max_bytes=MAX_RECORD_BYTES,
-        local_iso=local_iso,
+        record_url=record_url, explain_url=explain_url, day=day_and_time,
+        refresh=BOARD_REFRESH_SECONDS, max_bytes=MAX_RECORD_BYTES,
     )
     return env
 
@@ -152,7 +149,7 @@ class CheckOutcome:
     result: RecordResult | None
     problems: tuple[str, ...]
     status: int  # 200, 400 (not JSON), 422 (not a record), 500 (the engine failed)
-    explanations: tuple[Any, ...] = ()
+    explanations: tuple[Explanation, ...] = ()  # each rule that fired, for the check page
 
 
 class _Pages:
@@ -239,7 +236,7 @@ class _Pages:
                              name=record_id)
         return self.page("explain.html", explanation=explanation, nav="board")
 
-    def _explain(self, record_id: str, rule_id: str) -> Any:
+    def _explain(self, record_id: str, rule_id: str) -> Explanation | None:
         entry = self.settings.folder.find(record_id)
         if entry is None or entry.record is None:
             return None
