@@ -114,7 +114,7 @@ class RecordFolder:
             seen: set[str] = set()
             for path in self.paths:
                 try:
-                    sources = discover([path], with_csv=self.profile is not None)
+                    sources = discover([path], with_csv=self.profile is not None).sources
                 except SourceError as exc:
                     found.append(Entry(str(path), None, None, problems=(str(exc),)))
                     continue
