@@ -31,6 +31,7 @@ from custody_rules.record import (
     CustodyRecord,
     Event,
     Extension,
+    Rank,
     Review,
     Role,
     Sex,
@@ -278,7 +279,7 @@ def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime)
     )
     reviews = [e for e in ordered if isinstance(e, Review) and e.at <= ends_at]
     deadlines = _review_deadlines(detention, reviews, ends_at, still_held)
-    clock = _detention_clock(ordered, first_of)
+    clock = _detention_clock(ordered, first_of, record)
     relevant_time = clock.relevant_time if clock else None
     limit = clock.limit if clock else None
     visits = _aa_visits(ordered)
@@ -337,11 +338,31 @@ def _review_deadlines(
     return tuple(deadlines)
 
 
+def extension_has_effect(
+    extension: Extension, relevant: datetime, reviews_before: int, record: CustodyRecord
+) -> bool:
+    """Whether a superintendent's extension (PACE s.42) extends the clock at all. It is void,
+    and the clock stays at 24 hours (s.41(1), (7)), when given by an officer below
+    superintendent (s.42(1)), for an offence that is not indictable (s.42(1)(b): every offence
+    recorded, and none indictable), more than 24 hours after the relevant time or before the
+    second review (s.42(4)). An extension whose rank or offence is not recorded is taken at its
+    word: DC-02 asks about it."""
+    rank = extension.by.rank if extension.by else None
+    if rank is not None and RANK_LEVEL[rank] < RANK_LEVEL[Rank.SUPERINTENDENT]:
+        return False
+    if record.offences and not any(offence.indictable for offence in record.offences):
+        return False
+    if extension.at > relevant + timedelta(seconds=CLOCK_LIMIT):
+        return False
+    return reviews_before >= 2
+
+
 def _detention_clock(
-    events: list[Event], first_of: Mapping[str, Event]
+    events: list[Event], first_of: Mapping[str, Event], record: CustodyRecord
 ) -> DetentionClock | None:
-    """PACE s.41: the relevant time, and the limit in force (24h; a s.42 extension to 36h; a
-    magistrates' warrant of further detention, s.43, or its extension, s.44, to 96h at most)."""
+    """PACE s.41: the relevant time, and the limit in force (24h; a s.42 extension with legal
+    effect to 36h; a magistrates' warrant of further detention, s.43, or its extension, s.44,
+    to 96h at most)."""
     arrival = first_of.get("arrival")
     if arrival is None:
         return None
@@ -362,8 +383,12 @@ def _detention_clock(
     outer = relevant + timedelta(seconds=FURTHER_DETENTION_LIMIT)
     set_by: Event | None = None
     awaiting: Event | None = None
+    reviews = 0
     for event in events:
-        if isinstance(event, Extension) and event.until is not None:
+        if isinstance(event, Review):
+            reviews += 1
+        if (isinstance(event, Extension) and event.until is not None
+                and extension_has_effect(event, relevant, reviews, record)):
             limit = min(max(limit, event.until), ceiling)
             set_by = event
         elif isinstance(event, WarrantOfFurtherDetention | WarrantExtended):

@@ -323,3 +323,28 @@ def test_an_imminent_court_certificate_17_hours_before_court(checker: Checker) -
     ])
     assert statuses(result, "PC-11") == {"needs_review"}
     assert statuses(result, "PC-03") == {"violated"}
+
+
+def test_an_extension_after_the_24_hours_leaves_the_clock_at_24_hours(checker: Checker) -> None:
+    """A superintendent extends at 08:30 on day 2, half an hour after the 24 hours ran out;
+    charged at 12:00: DC-01 violated (and DC-02 reports the extension)."""
+    record = {
+        "record_id": "dc01", "force": "Example", "station": "Example", "person": PERSON,
+        "offences": [{"description": "Robbery", "violent": True, "indictable": True}],
+        "events": [
+            {"id": "a1", "type": "arrival", "at": "2022-09-06T08:00:00+01:00"},
+            {"id": "a2", "type": "detention_authorised", "at": "2022-09-06T08:10:00+01:00"},
+            {"id": "r1", "type": "review", "at": "2022-09-06T14:00:00+01:00",
+             "mode": "in_person"},
+            {"id": "r2", "type": "review", "at": "2022-09-06T23:00:00+01:00",
+             "mode": "in_person"},
+            {"id": "e1", "type": "extension", "at": "2022-09-07T08:30:00+01:00",
+             "until": "2022-09-07T20:00:00+01:00", "by": {"rank": "superintendent"}},
+            {"id": "c1", "type": "charge", "at": "2022-09-07T12:00:00+01:00"},
+            {"id": "x1", "type": "court_appearance", "at": "2022-09-08T10:00:00+01:00"},
+        ],
+    }
+    result = checker.check(validate_record(record).record, now=NOW)
+    assert statuses(result, "DC-01") == {"violated"}
+    assert statuses(result, "DC-02") == {"violated"}
+    assert result.timeline.detention_limit == datetime.fromisoformat("2022-09-07T08:00:00+01:00")

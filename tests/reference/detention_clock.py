@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from attrs import frozen
 
 from custody_rules.policy import Policy
-from custody_rules.record import RANK_LEVEL, Rank
+from custody_rules.record import RANK_LEVEL, Event, Rank
 from custody_rules.timeline import Timeline
 from tests.reference import Expected, reference
 from tests.reference.reviews import (
@@ -56,11 +56,14 @@ def clock(t: Timeline) -> Clock | None:
         relevant, ids = arrest.at + DAY, {came.id, arrest.id}
     limit = relevant + DAY
     set_by: str | None = None
+    reviews = 0
     for event in t.events:
+        reviews += event.type == "review"
         until = getattr(event, "until", None)
         if event.type == "extension" and until is not None:
-            limit = min(max(limit, until), relevant + CEILING)
-            set_by = event.id
+            if not void(t, relevant, event, reviews):
+                limit = min(max(limit, until), relevant + CEILING)
+                set_by = event.id
         elif event.type in ("warrant_of_further_detention", "warrant_extended"):
             if event.at < relevant:
                 continue
@@ -73,6 +76,18 @@ def clock(t: Timeline) -> Clock | None:
             limit = max(limit, min(until, most) if until is not None else most)
             set_by = event.id
     return Clock(relevant, frozenset(ids | ({set_by} if set_by else set())), limit)
+
+
+def void(t: Timeline, relevant: datetime, extension: Event, reviews_before: int) -> bool:
+    """A s.42 extension without legal effect: by a known rank below superintendent, for
+    offences all recorded and none indictable, given more than 24 hours after the relevant
+    time, or before the second review (s.42(1), (4))."""
+    level = rank_level(extension)
+    offences = t.record.offences
+    return ((0 <= level < SUPERINTENDENT)
+            or (bool(offences) and not any(o.indictable for o in offences))
+            or extension.at > relevant + DAY
+            or reviews_before < 2)
 
 
 @reference("DC-01")
