@@ -15,7 +15,7 @@ from attrs import frozen
 from custody_rules.findings import Finding, RecordResult
 from custody_rules.record import Event, Extension
 from custody_rules.rulebook import Status
-from custody_rules.timeline import Timeline
+from custody_rules.timeline import Timeline, extension_has_effect
 from custody_rules.views.narrative import describe_event, local
 
 # A handover is read on one screen: the log shows the latest events, and says how many it hid.
@@ -162,7 +162,15 @@ def pace_clock(timeline: Timeline) -> PaceClock | None:
     if clock is None or timeline.relevant_time is None or timeline.detention_limit is None:
         return None
     counted_from = COUNTED_FROM.get(clock.basis, clock.basis)
-    extensions = [e for e in timeline.events if isinstance(e, Extension) and e.until is not None]
+    # Only an extension with legal effect moved the limit (s.42(1), (4)); a void one is not shown.
+    extensions: list[Extension] = []
+    reviews = 0
+    for event in timeline.events:
+        reviews += event.type == "review"
+        if (isinstance(event, Extension) and event.until is not None
+                and extension_has_effect(event, timeline.relevant_time, reviews,
+                                         timeline.record)):
+            extensions.append(event)
     span = timeline.detention_limit - timeline.relevant_time
     return PaceClock(
         relevant_time=local(timeline.relevant_time, timeline),
