@@ -395,6 +395,19 @@ def _chaos_ids(rng: random.Random, count: int) -> list[str]:
 
 # --------------------------------------------------------------------------- realistic builder
 
+# Who an appropriate adult may be, in words, by the record's aa_type.
+_RELATIONSHIPS: dict[str | None, tuple[str, ...]] = {
+    "parent": ("mother", "father", "stepmother"),
+    "guardian": ("special guardian", "grandmother"),
+    "social_worker": ("allocated social worker", "emergency duty team social worker"),
+    "aa_scheme": ("appropriate adult scheme volunteer",),
+    "other": ("aunt", "adult brother", "family friend"),
+    None: ("family friend",),
+}
+_RANKS_BELOW_SUPERINTENDENT = ("staff", "constable", "sergeant", "inspector", "chief_inspector",
+                               None)
+
+
 class _Builder:
     """Builds one custody timeline; `chaos` stretches every delay at random."""
 
@@ -600,6 +613,8 @@ class _Builder:
         self._strip_search(authorised, aa_arrived)
         if long_case or decision - relevant > 24 * HOUR:
             self._extension(relevant, decision)
+        elif decision - relevant > 18 * HOUR and self.fail(0.3):
+            self._extension(relevant, decision)  # for any offence, indictable or not
         if decision - relevant > 36 * HOUR:
             self._further_detention(relevant, decision)
 
@@ -706,7 +721,7 @@ class _Builder:
                       aa_type=aa_type if self.chance(0.9) else None)
             if not self.fail(0.08):
                 arrived = requested + self.delay(20, 100)
-                draft.add(arrived, "aa_arrived", by=self.custody, aa_type=aa_type)
+                draft.add(arrived, "aa_arrived", **self._who_arrived(aa_type))
                 self.aa_visits.append([arrived, None])
         first_with_aa = arrived is not None and arrived <= rights_at
         draft.add(rights_at, "rights_given", by=self.custody, aa_present=first_with_aa)
@@ -753,6 +768,25 @@ class _Builder:
                                reason="no_other_secure_accommodation",
                                reason_text="Moved to a cell nearer the desk for observation")
 
+    def _who_arrived(self, aa_type: str) -> Json:
+        """Who the appropriate adult is (Code C 1.7, Note 1B): now and then a police employee,
+        someone involved in the case, or an arrival recorded as the investigating officer."""
+        fields: Json = {"by": self.custody, "aa_type": aa_type}
+        if self.chance(0.6):
+            fields["relationship"] = self.rng.choice(_RELATIONSHIPS[aa_type])
+        if self.fail(0.06):
+            roll = self.rng.random()
+            if roll < 0.4:
+                fields["police_employee"] = True
+            elif roll < 0.75:
+                fields["involved_in_case"] = True
+            else:
+                fields["by"] = self.investigator
+        elif self.chance(0.3):
+            fields["police_employee"] = False
+            fields["involved_in_case"] = False
+        return fields
+
     def _interviews(self, aa_arrived: datetime | None, decision: datetime) -> list[datetime]:
         if self.chance(0.12):
             return []
@@ -785,6 +819,12 @@ class _Builder:
                 self.draft.add(at, "strip_search", by=self.detention_officer, aa_present=False,
                                aa_waived=True, note="Child asked, in the AA's presence, for the "
                                                     "AA not to attend; AA agreed and signed")
+        elif self.fail(0.25):
+            # A waiver, or "AA present", with no appropriate adult at the station: void.
+            waived = self.chance(0.5)
+            self.draft.add(authorised + self.delay(5, 60), "strip_search",
+                           by=self.detention_officer, aa_present=not waived,
+                           aa_waived=waived or None)
         elif self.tier == GOOD:
             self.draft.add(authorised + self.delay(5, 30), "strip_search",
                            by=self.detention_officer, aa_present=False, urgent=True,
@@ -795,16 +835,25 @@ class _Builder:
                            urgent=False if self.chance(0.5) else None)
 
     def _extension(self, relevant: datetime, decision: datetime) -> None:
+        """A s.42 extension: by a superintendent or above after the second review and within
+        24 hours of the relevant time, or, in poor practice, by any other rank (or none
+        recorded), before the second review or after the 24 hours (void: the clock stays at
+        24 hours)."""
         limit = relevant + 36 * HOUR
         if self.fail(0.3):
-            if self.chance(0.5):
+            if self.chance(0.3):
                 return  # kept past 24 hours without any extension
-            by = self.officer("CI", "chief_inspector", "other")
+            rank = self.rng.choice(_RANKS_BELOW_SUPERINTENDENT)
+            by = self.officer("Off", rank, "other") if rank else None
         else:
-            by = self.officer("Supt", "superintendent", "other")
+            by = self.officer("Supt", self.rng.choice(("superintendent", "superintendent",
+                                                       "chief_superintendent")), "other")
         at = relevant + timedelta(minutes=_randint(self.rng, 18 * 60, 23 * 60 + 50))
-        if self.fail(0.2):
-            at = relevant + timedelta(minutes=_randint(self.rng, 24 * 60 + 5, 26 * 60))
+        if self.fail(0.3):
+            at = relevant + timedelta(minutes=self.rng.choice((
+                _randint(self.rng, 24 * 60 + 1, 27 * 60),  # after the 24 hours ran out
+                _randint(self.rng, 5 * 60, 14 * 60),  # likely before the second review
+                24 * 60)))  # exactly at the 24th hour (still in time)
         until = min(limit, max(decision + self.delay(30, 240), relevant + 30 * HOUR))
         self.draft.add(at, "extension", by=by, until=until)
 
