@@ -98,6 +98,7 @@ def test_summary_figures_agree_with_the_records(jsonl: Path) -> None:
     applied: Counter[str] = Counter()
     violated: Counter[str] = Counter()
     review: Counter[str] = Counter()
+    policy_only: Counter[str] = Counter()
     by_station: Counter[tuple[str, str]] = Counter()
     compliance = []
     for record in output["records"]:
@@ -105,6 +106,9 @@ def test_summary_figures_agree_with_the_records(jsonl: Path) -> None:
         applied.update(record["rules_applied"])
         violated.update(broken)
         review.update({f["rule"] for f in record["findings"] if f["status"] == "needs_review"})
+        at_law = {f["rule"] for f in record["findings"]
+                  if f["status"] == "violated" and f["severity"] != "policy"}
+        policy_only.update(broken - at_law)
         if record["rules_applied"]:
             share = 1 - len(broken) / len(record["rules_applied"])
             assert record["compliance"] == round(share, 4)
@@ -122,6 +126,7 @@ def test_summary_figures_agree_with_the_records(jsonl: Path) -> None:
         assert rule["applicable"] == applied[rule_id]
         assert rule["violations"] == violated[rule_id]
         assert rule["needs_review"] == review[rule_id]
+        assert rule["violations_policy_only"] == policy_only[rule_id] <= rule["violations"]
         if applied[rule_id]:
             assert rule["rate_per_100"] == round(100 * violated[rule_id] / applied[rule_id], 1)
         for station, tally in rule["by_station"].items():

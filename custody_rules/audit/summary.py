@@ -10,6 +10,9 @@ Definitions (the same in every format):
 * a rule *applied* to a record when its trigger matched (`RecordResult.applied`);
 * a record *violates* a rule when it has at least one `violated` finding of that rule;
 * rate = violations per 100 records the rule applied to;
+* a violation is *policy only* when every violated finding of that rule on that record has the
+  `policy` severity: only a force policy threshold passed (counted within the violations, and
+  apart, so that an auditor can tell the law's breaches from the force's own measures);
 * a record's *compliance* = the share of the rules that applied to it that it did not violate
   (`needs_review` and `pending` findings do not count against it); records to which no rule
   applied have none;
@@ -32,7 +35,7 @@ from attrs import frozen
 
 from custody_rules.findings import RecordResult
 from custody_rules.record import CustodyRecord
-from custody_rules.rulebook import Rulebook, Status
+from custody_rules.rulebook import Rulebook, Severity, Status
 
 CHECKED, REJECTED, FAILED = "checked", "rejected", "failed"
 NO_STATION = "(no station)"
@@ -69,6 +72,7 @@ class RecordDigest:
     pending: int = 0
     problems: tuple[str, ...] = ()  # rejected: every problem; failed: the reason
     unmatched: tuple[tuple[str, str], ...] = ()
+    policy_only: tuple[str, ...] = ()  # violated rules whose violations are all `policy`
 
     @property
     def compliance(self) -> float | None:
@@ -80,7 +84,7 @@ class RecordDigest:
         fields = [
             self.index, self.status, self.source, self.line, self.record_id, self.station,
             self.month, self.applied, self.violated, self.review, self.violations,
-            self.pending, self.problems, self.unmatched,
+            self.pending, self.problems, self.unmatched, self.policy_only,
         ]
         try:  # orjson: the same values, read back by orjson, in a fraction of the time
             return orjson.dumps(fields)
@@ -90,10 +94,10 @@ class RecordDigest:
     @classmethod
     def from_wire(cls, data: bytes) -> RecordDigest:
         (index, status, source, line, record_id, station, month, applied, violated, review,
-         violations, pending, problems, unmatched) = orjson.loads(data)
+         violations, pending, problems, unmatched, policy_only) = orjson.loads(data)
         return cls(index, status, source, line, record_id, station, month, tuple(applied),
                    tuple(violated), tuple(review), violations, pending, tuple(problems),
-                   tuple((c, v) for c, v in unmatched))
+                   tuple((c, v) for c, v in unmatched), tuple(policy_only))
 
     def not_checked_dict(self) -> dict[str, Any]:
         """A rejected or failed record as a line of the --rejects file."""
@@ -129,6 +133,8 @@ def checked_digest(index: int, source: str, line: int | None, record: CustodyRec
                    ) -> RecordDigest:
     violated = {f.rule for f in result.findings if f.status is Status.VIOLATED}
     review = {f.rule for f in result.findings if f.status is Status.NEEDS_REVIEW}
+    at_law = {f.rule for f in result.findings
+              if f.status is Status.VIOLATED and f.severity is not Severity.POLICY}
     # Rulebook order (result.applied is in it); every finding's rule is among the applied.
     order = result.applied
     return RecordDigest(
@@ -139,6 +145,7 @@ def checked_digest(index: int, source: str, line: int | None, record: CustodyRec
         violations=sum(1 for f in result.findings if f.status is Status.VIOLATED),
         pending=sum(1 for f in result.findings if f.status is Status.PENDING),
         unmatched=tuple(unmatched),
+        policy_only=tuple(r for r in order if r in violated and r not in at_law),
     )
 
 
@@ -149,6 +156,7 @@ class Tally:
     applicable: int = 0
     violations: int = 0
     needs_review: int = 0
+    policy_only: int = 0  # of the violations, those resting only on a force policy threshold
 
     @property
     def rate(self) -> float | None:
@@ -157,7 +165,8 @@ class Tally:
 
     def to_dict(self) -> dict[str, Any]:
         return {"applicable": self.applicable, "violations": self.violations,
-                "rate_per_100": self.rate, "needs_review": self.needs_review}
+                "rate_per_100": self.rate, "needs_review": self.needs_review,
+                "violations_policy_only": self.policy_only}
 
 
 @frozen
@@ -339,9 +348,10 @@ class SummaryBuilder:
         self.unused_columns = tuple(unused_columns)
         self.status: Counter[str] = Counter()
         self.with_violations = self.with_review = self.with_pending = 0
-        # [applicable, violations, needs_review] per rule, per (rule, station), (rule, month)
-        self.rule_total: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        self.rule_month: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        # [applicable, violations, needs_review, policy only] per rule, per (rule, month);
+        # per (rule, station) in the station ledger
+        self.rule_total: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.rule_month: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         self.stations = _StationLedger()
         self.months: dict[str, _Group] = defaultdict(_Group)
         self.all = _Group()
@@ -366,12 +376,14 @@ class SummaryBuilder:
         month = digest.month or NO_MONTH
         # Every finding comes from a rule that applied (findings_for), so applied covers all.
         violated, review = set(digest.violated), set(digest.review)
+        policy_only = set(digest.policy_only)
         for rule in digest.applied:
-            hit_v, hit_r = rule in violated, rule in review
+            hit_v, hit_r, hit_p = rule in violated, rule in review, rule in policy_only
             for counts in (self.rule_total[rule], self.rule_month[rule, month]):
                 counts[0] += 1
                 counts[1] += hit_v
                 counts[2] += hit_r
+                counts[3] += hit_p
         self.stations.add(station, digest)
         self.with_violations += bool(digest.violated)
         self.with_review += bool(digest.review)
@@ -410,7 +422,7 @@ class SummaryBuilder:
                 title=spec.title if spec else "",
                 severity=spec.severity.value if spec else "",
                 citations=spec.citations if spec else (),
-                total=Tally(*self.rule_total.get(rule_id, (0, 0, 0))),
+                total=Tally(*self.rule_total.get(rule_id, (0, 0, 0, 0))),
                 by_station=_tallies(rule_station, rule_id, stations),
                 by_month=_tallies(self.rule_month, rule_id, months),
             ))
@@ -468,11 +480,12 @@ class _StationLedger:
             self.records[station] += 1
         if self.spool is None:
             self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by tallies())
-        self.spool.write(json.dumps([station, digest.applied, digest.violated, digest.review],
+        self.spool.write(json.dumps([station, digest.applied, digest.violated, digest.review,
+                                     digest.policy_only],
                                     ensure_ascii=True, separators=(",", ":")).encode() + b"\n")
 
     def tallies(self) -> tuple[dict[tuple[str, str], list[int]], dict[str, _Group]]:
-        table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         groups: dict[str, _Group] = defaultdict(_Group)
         if self.spool is None:
             return table, groups
@@ -480,16 +493,17 @@ class _StationLedger:
         kept = {name for name, _ in ranked[:STATIONS_KEPT]}
         self.spool.seek(0)
         for line in self.spool:
-            station, applied, violated, review = json.loads(line)
+            station, applied, violated, review, policy_only = json.loads(line)
             name = station if station in kept else OTHER_STATIONS
             groups[name].add(RecordDigest(0, CHECKED, "", None, None, applied=tuple(applied),
                                           violated=tuple(violated)))
-            hits_v, hits_r = set(violated), set(review)
+            hits_v, hits_r, hits_p = set(violated), set(review), set(policy_only)
             for rule in applied:
                 counts = table[rule, name]
                 counts[0] += 1
                 counts[1] += rule in hits_v
                 counts[2] += rule in hits_r
+                counts[3] += rule in hits_p
         self.spool.close()
         self.spool = None
         return table, groups

@@ -17,7 +17,7 @@ from custody_rules.audit.summary import AuditSummary, Tally
 from custody_rules.formatters.audit_report import SummaryReport
 
 HEADER = ("level", "rule", "title", "severity", "citations", "station", "month", "applicable",
-          "violations", "rate_per_100", "needs_review", "as_of")
+          "violations", "rate_per_100", "needs_review", "as_of", "violations_policy_only")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,7 +39,7 @@ def render(summary: AuditSummary) -> str:
             writer.writerow([safe_cell(cell) for cell in (
                 level, *base, station, month, tally.applicable, tally.violations,
                 "" if tally.rate is None else f"{tally.rate:.1f}", tally.needs_review,
-                summary.as_of or "")])
+                summary.as_of or "", tally.policy_only)])
     return buffer.getvalue()
 
 

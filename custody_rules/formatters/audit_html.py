@@ -177,7 +177,9 @@ def _overview(s: AuditSummary) -> str:
     parts.append(_groups_table("month", s.months))
     parts.append("<h2>Rules</h2><table id=rules><tr><th>rule</th><th>title and citations</th>"
                  "<th>severity</th><th class=n>applied</th><th class=n>violated</th>"
-                 "<th class=n>per 100</th><th class=n>review</th><th>by month</th></tr>")
+                 "<th class=n>per 100</th><th class=n>review</th>"
+                 "<th class=n title='violations where only a force policy threshold passed'>"
+                 "policy</th><th>by month</th></tr>")
     for rule in s.rules:
         parts.append(_rule_row(rule))
     parts.append("</table>")
@@ -253,7 +255,8 @@ def _rule_row(rule: RuleStats) -> str:
             f"<td>{escape(rule.title)}<div class=cite>{citations}</div></td>"
             f"<td>{escape(rule.severity)}</td><td class=n>{t.applicable:,}</td>"
             f"<td class=n>{t.violations:,}</td><td class=n>{per_100(t.rate)}</td>"
-            f"<td class=n>{t.needs_review:,}</td><td>{spark}</td></tr>")
+            f"<td class=n>{t.needs_review:,}</td><td class=n>{t.policy_only:,}</td>"
+            f"<td>{spark}</td></tr>")
 
 
 def _bar_chart(chart_id: str, bars: Sequence[tuple[str, float, str]], top: float) -> str:

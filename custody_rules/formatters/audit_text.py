@@ -62,16 +62,17 @@ def render(summary: AuditSummary) -> str:
         lines.append(f"  not records, passed over: {len(s.passed_over):,} expected-findings "
                      "file(s)")
     lines += ["", "Rules: records the rule applied to, violated, violations per 100, "
-                  "needing review"]
-    rows = [["rule", "severity", "applied", "violated", "rate", "review", "title"]]
+                  "needing review; policy: of the violated, those where only a force policy "
+                  "threshold passed"]
+    rows = [["rule", "severity", "applied", "violated", "rate", "review", "policy", "title"]]
     for rule in s.rules:
         t = rule.total
         title = rule.title
         if len(title) > TITLE_WIDTH:
             title = title[:TITLE_WIDTH - 3] + "..."
         rows.append([rule.rule, rule.severity, f"{t.applicable:,}", f"{t.violations:,}",
-                     per_100(t.rate), f"{t.needs_review:,}", title])
-    lines += _table(rows, [False, False, True, True, True, True, False])
+                     per_100(t.rate), f"{t.needs_review:,}", f"{t.policy_only:,}", title])
+    lines += _table(rows, [False, False, True, True, True, True, True, False])
     for heading, groups, attr in (("station", s.stations, "by_station"),
                                   ("month", s.months, "by_month")):
         lines += ["", f"By {heading}"]
