@@ -33,8 +33,8 @@ from custody_rules.generate import generate_records
 RECORDS = 2000
 SEED = 7
 AS_OF = "2026-01-01T00:00:00+00:00"
-INPUT_SHA256 = "32cf593645e815d5e66c8bb4fc2056611e848c7ac47a4203fa27d4f42786b4a7"
-OUTPUT_SHA256 = "3934e3de9e0b6340554790809b8a1ce99e40b3b5c616e31768c2f97087d17374"
+INPUT_SHA256 = "1ddf0805dffe813ad4b225bd5fb0a047e315e7867136e20c4ec54057dd1b32f3"
+OUTPUT_SHA256 = "ce6ac5f321047e32b47fff0b31543510498683217a7427760a75b5bfb46411ae"
 
 
 def _broken(record: dict[str, Any], how: int) -> dict[str, Any]:
