@@ -255,6 +255,10 @@ def test_duplicated_record_ids_are_counted_per_occurrence_and_listed(
         "where": [f"{source}:1", f"{source}:3", f"{source}:4"]}]}
     text = invoke(["audit", str(source), "--as-of", AS_OF, "--quiet"], 1).stdout
     assert "3 records carry an id that another record also carries" in text
+    html = invoke(["audit", str(source), "--as-of", AS_OF, "--quiet", "--format", "html"],
+                  1).stdout
+    assert "3 checked records carry an id that another record also carries" in html
+    assert f"{source}:3, {source}:4" in html
 
 
 def test_the_projects_own_examples_audit_with_nothing_rejected() -> None:
@@ -265,6 +269,8 @@ def test_the_projects_own_examples_audit_with_nothing_rejected() -> None:
     assert all(Path(entry["source"]).name.endswith("expected.json")
                for entry in summary["not_records"])
     assert len(summary["not_records"]) >= 4
+    html = invoke(["audit", str(ROOT / "examples"), "--format", "html", "--quiet"], 1).stdout
+    assert "<h2>Not records</h2>" in html and "cambridgeshire.expected.json" in html
 
 
 # --------------------------------------------------------------------------- the corpus

@@ -44,18 +44,40 @@ def test_a_full_disk_under_standard_output_is_one_line_and_exit_2(args: list[str
 
 
 def test_a_directory_tree_deeper_than_the_recursion_limit_is_read(tmp_path: Path) -> None:
+    depth = sys.getrecursionlimit() + 200
     here = Path.cwd()
     try:
         os.chdir(tmp_path)
-        for _ in range(sys.getrecursionlimit() + 200):  # relative steps: short path names
+        for _ in range(depth):  # relative steps: short path names
             os.mkdir("d")
             os.chdir("d")
         write_jsonl(Path("r.jsonl"), records(1, seed=3))
+        os.chdir(here)
+        result = invoke(["audit", str(tmp_path), "--as-of", AS_OF, "--format", "json",
+                         "--quiet"], 1)
+        assert json.loads(result.stdout)["summary"]["checked"] == 1
     finally:
         os.chdir(here)
-    result = invoke(["audit", str(tmp_path), "--as-of", AS_OF, "--format", "json",
-                     "--quiet"], 1)
-    assert json.loads(result.stdout)["summary"]["checked"] == 1
+        _remove_tree(tmp_path, depth)
+
+
+def _remove_tree(top: Path, depth: int) -> None:
+    """Bottom up, one level at a time: pytest's own clean-up (shutil.rmtree) recurses, and a
+    tree this deep left behind would end a later session's clean-up in a RecursionError."""
+    here = Path.cwd()
+    try:
+        os.chdir(top)
+        levels = 0
+        while levels < depth and os.path.isdir("d"):
+            os.chdir("d")
+            levels += 1
+        for name in os.listdir("."):
+            os.remove(name)
+        for _ in range(levels):
+            os.chdir("..")
+            os.rmdir("d")
+    finally:
+        os.chdir(here)
 
 
 def test_a_ctrl_c_no_command_expected_is_one_line_and_exit_130(

@@ -113,6 +113,7 @@ class HtmlReport:
             if shown > self.not_checked_kept:
                 out.write(f"<p class=muted>The first {self.not_checked_kept} of {shown} are "
                           f"shown; --rejects FILE lists them all.</p>".encode())
+        out.write(_duplicates_and_passed_over(summary).encode())
         out.write(b"<h2>Records with findings</h2>")
         if self.left_out:
             out.write(f"<p class=muted>The first {self.kept} records with findings are shown; "
@@ -124,6 +125,25 @@ class HtmlReport:
         out.write(b"</main></body></html>\n")
         self.sections.close()
         self.not_checked.close()
+
+
+def _duplicates_and_passed_over(s: AuditSummary) -> str:
+    """Record ids carried more than once, and files in the input that are not records."""
+    parts = []
+    if s.duplicate_ids:
+        count = s.records_with_duplicate_id
+        parts.append(f"<h2>Record ids carried by more than one record</h2><p>{count:,} checked "
+                     "records carry an id that another record also carries.</p><table><tr>"
+                     "<th>record</th><th class=n>records</th><th>where</th></tr>")
+        parts += [f"<tr><td>{escape(d.record_id)}</td><td class=n>{d.occurrences}</td>"
+                  f"<td>{escape(', '.join(d.places))}</td></tr>" for d in s.duplicate_ids]
+        parts.append("</table>")
+    if s.passed_over:
+        parts.append("<h2>Not records</h2><p>Expected-findings files in the audited "
+                     "directories, passed over:</p><ul>")
+        parts += [f"<li>{escape(path)}</li>" for path in s.passed_over]
+        parts.append("</ul>")
+    return "".join(parts)
 
 
 def _not_checked_row(digest: RecordDigest) -> str:
