@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta, timezone
 from attrs import frozen
 
 from custody_rules.engine import Hit
-from custody_rules.engine.compile import APPLIES
 from custody_rules.rulebook import (
+    APPLIES,
     DEADLINE,
     TIME_FIELDS,
     Check,

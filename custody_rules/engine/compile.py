@@ -1,7 +1,7 @@
 """Compile rule specs into durable-rules JSON, refusing every shape the research found unsafe.
 
-shared/research/durable-rules.md measured what durable-rules 2.0.28 gets wrong; this module is
-where each of those findings becomes a rule of construction:
+docs/engine.md records what durable-rules 2.0.28 gets wrong; this module is where each of
+those findings becomes a rule of construction:
 
 * every absence (`$not`) sits after the `end` fact, or it is judged too early (section 2);
 * no condition or join touches `id` or `sid` (bug B3, use-after-free);
@@ -25,6 +25,7 @@ from attrs import frozen
 
 from custody_rules.errors import RuleFileError
 from custody_rules.rulebook import (
+    APPLIES,
     DEADLINE,
     END_ALIAS,
     Check,
@@ -35,6 +36,7 @@ from custody_rules.rulebook import (
     RuleSpec,
     Status,
 )
+from custody_rules.rulebook.operators import durable_condition
 
 HOUSEKEEPING = "~housekeeping"
 # Error 303 comes past 64 entry points; the housekeeping rule adds one on `end`. Slots are
@@ -42,7 +44,7 @@ HOUSEKEEPING = "~housekeeping"
 SLOT_CAPACITY = 56
 # Subtracted from a bound fact's time, this gives a comparison that is always true (bug B2).
 ALWAYS_TRUE_MARGIN = 10**12
-APPLIES = "applies"
+__all__ = ["APPLIES", "HOUSEKEEPING", "CompiledRuleset", "EngineRule", "compile_rulebook"]
 
 
 @frozen
@@ -205,19 +207,11 @@ def _harden(conditions: list[dict[str, Any]], first: str) -> list[dict[str, Any]
 
 
 def _condition(condition: Condition, deadline: Expr | None) -> dict[str, Any]:
-    field, op, value = condition.field, condition.op, condition.value
-    if op == "in":
-        assert isinstance(value, tuple)
-        return {"$or": [{field: item} for item in value]} if len(value) > 1 else {field: value[0]}
-    if op == "not_in":
-        assert isinstance(value, tuple)
-        return _and([{"$neq": {field: item}} for item in value])
-    if op == "matches":
-        return {"$imt": {field: value}}
-    operand = _value(value, deadline)
-    if op == "eq":
-        return {field: operand}
-    return {f"${'neq' if op == 'ne' else op}": {field: operand}}
+    """One condition in durable-rules' JSON; what each operator becomes is in
+    `rulebook.operators`, beside its meaning in Python."""
+    op, value = condition.op, condition.value
+    operand = value if op in ("in", "not_in", "matches") else _value(value, deadline)
+    return durable_condition(condition.field, op, operand)
 
 
 def _value(value: object, deadline: Expr | None) -> Any:

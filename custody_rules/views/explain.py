@@ -1,20 +1,20 @@
 """`explain`: why one rule fired, did not fire, or did not apply to one record.
 
 The engine reports only what matched. To say why something did *not* match, this module reads
-the rule's own patterns back against the timeline's facts, with the facts the engine bound as
-the starting point: which trigger pattern found nothing (and the nearest facts that failed, on
-which condition), which event met an obligation, or why a deadline was never reached. It reuses
-the rule's prose (applies_when, each check's describe, remedy, exceptions) and states the policy
-thresholds and the deadlines it computed. It never decides a finding itself: the findings are
-the checker's, and where its reading of the patterns cannot account for the engine's answer it
-says so rather than guess.
+the rule's own patterns back against the timeline's facts with the condition language's Python
+evaluator (`rulebook.evaluate`, which tests/test_parity.py holds to the engine's answers), with
+the facts the engine bound as the starting point: which trigger pattern found nothing (and the
+nearest facts that failed, on which condition), which event met an obligation, or why a deadline
+was never reached. It reuses the rule's prose (applies_when, each check's describe, remedy,
+exceptions) and states the policy thresholds and the deadlines it computed. It never decides a
+finding itself: the findings are the checker's, and where its reading of the patterns cannot
+account for the engine's answer it says so rather than guess.
 """
 
 from __future__ import annotations
 
 import enum
 import itertools
-import re
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
@@ -23,11 +23,11 @@ import attrs
 from attrs import frozen
 
 from custody_rules.engine import Hit
-from custody_rules.engine.compile import APPLIES
 from custody_rules.findings import Finding, RecordResult
 from custody_rules.population import day_text, in_force_words
 from custody_rules.record import EVENT_TYPES
 from custody_rules.rulebook import (
+    APPLIES,
     DEADLINE,
     END_ALIAS,
     TIME_FIELDS,
@@ -38,6 +38,7 @@ from custody_rules.rulebook import (
     Rulebook,
     RuleSpec,
     Status,
+    evaluate,
 )
 from custody_rules.timeline import Fact, Timeline, uk_date
 from custody_rules.views.narrative import clock_time, describe_event, words
@@ -261,62 +262,21 @@ class _Reader:
 
     def value(self, value: object, bindings: Mapping[str, Fact],
               deadline: int | None) -> int | str | tuple[int | str, ...] | None:
-        if isinstance(value, tuple):
-            return value
-        if not isinstance(value, Expr):
-            return value if isinstance(value, int | str) else None
-        if value.alias is None:
-            return value.offset
-        if value.alias == DEADLINE:
-            return None if deadline is None else deadline + value.offset
-        fact = bindings.get(value.alias)
-        base = _field(fact, value.field or "at") if fact is not None else None
-        return base + value.offset if isinstance(base, int) else None
+        return evaluate.operand(value, bindings, deadline)
 
     def holds(self, condition: Condition, fact: Fact, bindings: Mapping[str, Fact],
               deadline: int | None) -> bool:
-        actual = _field(fact, condition.field)
-        if actual is None:
-            return False  # the engine never matches a field the fact does not carry
-        op = condition.op
-        if op == "matches":
-            return re.fullmatch(str(condition.value), str(actual), re.IGNORECASE | re.DOTALL) \
-                is not None
-        wanted = self.value(condition.value, bindings, deadline)
-        if wanted is None:
-            return False
-        if op == "in":
-            return isinstance(wanted, tuple) and actual in wanted
-        if op == "not_in":
-            return isinstance(wanted, tuple) and actual not in wanted
-        if isinstance(wanted, tuple):
-            return False
-        if op == "eq":
-            return bool(actual == wanted)
-        if op == "ne":
-            return bool(actual != wanted)
-        if isinstance(actual, int) != isinstance(wanted, int):
-            return False
-        comparisons = {"lt": actual < wanted, "lte": actual <= wanted,  # type: ignore[operator]
-                       "gt": actual > wanted, "gte": actual >= wanted}  # type: ignore[operator]
-        return bool(comparisons[op])
+        return evaluate.holds(condition, fact, bindings, deadline)
 
     def candidates(self, pattern: Pattern, bindings: Mapping[str, Fact],
                    deadline: int | None) -> list[Fact]:
-        return [fact for fact in self.facts if fact.type == pattern.type and all(
-            self.holds(c, fact, bindings, deadline) for c in pattern.conditions)]
+        return evaluate.candidates(self.facts, pattern, bindings, deadline)
 
     def combinations(self, patterns: Sequence[Pattern], bindings: Mapping[str, Fact],
                      deadline: int | None = None) -> Iterator[dict[str, Fact]]:
         """Every way the patterns match in order, each joined to those before it."""
-        def walk(index: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
-            if index == len(patterns):
-                yield dict(bound)
-                return
-            pattern = patterns[index]
-            for fact in self.candidates(pattern, bound, deadline):
-                yield from walk(index + 1, {**bound, pattern.alias: fact})
-        return itertools.islice(walk(0, dict(bindings)), MAX_COMBINATIONS)
+        return itertools.islice(evaluate.combinations(self.facts, patterns, bindings, deadline),
+                                MAX_COMBINATIONS)
 
     # ------------------------------------------------------------------ words
 
@@ -527,16 +487,7 @@ class _Reader:
                             would_satisfy=would, findings=mine)
 
     def deadline(self, check: Check, bindings: Mapping[str, Fact]) -> int | None:
-        if check.deadline is None:
-            return None
-        value = self.value(check.deadline, bindings, None)
-        return value if isinstance(value, int) else None
-
-
-def _field(fact: Fact, name: str) -> int | str | None:
-    if name == "at":
-        return fact.at
-    return fact.fields.get(name)
+        return evaluate.check_deadline(check, bindings)
 
 
 def _is_time(field: str, value: object) -> bool:

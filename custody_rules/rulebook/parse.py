@@ -1,11 +1,7 @@
-"""Rules as data: the YAML rule files under rules/, loaded into frozen RuleSpec values.
+"""The rule file reader and the condition language's parser: YAML values to the rule model.
 
-A rule file holds one rule of the catalogue (shared/research/legal-rules.md): its id, title,
-severity, citations and prose, a `trigger` (when the rule applies), one or more `checks` (what
-breaches it, each with its own status and message) and `examples` that must and must not fire.
-The condition language is small on purpose; `engine.compile` turns it into durable-rules JSON.
-
-Condition language, one pattern per alias::
+Every problem raises RuleFileError naming the file, the rule, the path inside the rule and the
+line. Condition language, one pattern per alias::
 
     refused: {type: bail_decision, outcome: refused, at: {gte: charge.at}}
 
@@ -13,336 +9,51 @@ A field maps to a literal (equality) or to operators: eq, ne, lt, lte, gt, gte (
 an expression), in / not_in (lists of literals), matches (a regular expression, case
 insensitive). An expression is `alias.field`, optionally plus or minus durations (`6h`, `30m`)
 and policy thresholds (`policy.aa_request_within`); `deadline` stands for the check's deadline.
+What each operator means is in `rulebook.operators`.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
-from collections.abc import Iterator, Mapping
 from datetime import date
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from attrs import frozen
 
 from custody_rules.errors import RuleFileError
 from custody_rules.policy import Policy
 from custody_rules.population import Population
+from custody_rules.rulebook.model import (
+    DEADLINE,
+    END_ALIAS,
+    OPERATORS,
+    RESERVED_FIELDS,
+    Check,
+    Condition,
+    Example,
+    ExpectedFinding,
+    Expr,
+    Pattern,
+    RuleSpec,
+    Scalar,
+    Severity,
+    Status,
+)
+from custody_rules.rulebook.safe_yaml import LineLoader
 from custody_rules.timeline import FREE_TEXT_FIELDS, fact_fields
 
-RULESET_VERSION = "2026.11"
-
-
-class Severity(str, enum.Enum):
-    STATUTE = "statute"
-    CODE = "code"
-    GUIDANCE = "guidance"
-    # Only a force policy threshold passed (issue 11): the finding names it; the law's own
-    # condition, where met, is reported at the law's severity by another check.
-    POLICY = "policy"
-    GOOD_PRACTICE = "good_practice"
-
-    @property
-    def rank(self) -> int:
-        return list(Severity).index(self)
-
-
-class Status(str, enum.Enum):
-    VIOLATED = "violated"
-    PENDING = "pending"
-    NEEDS_REVIEW = "needs_review"
-
-
-OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "matches")
-END_ALIAS = "end"
-DEADLINE = "deadline"
-# Fields holding epoch seconds: shown as times in messages.
-TIME_FIELDS = frozenset({"at", "until", "limit_at", "counted_from_at", "judged_at"})
-RESERVED_FIELDS = frozenset({"id", "sid"})  # joins on these corrupt memory (research, bug B3)
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _REF = re.compile(r"([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\Z")
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
-Scalar = int | str
-
-
-@frozen
-class Expr:
-    """`alias.field + offset` (alias None: a constant). Offsets are seconds."""
-
-    alias: str | None
-    field: str | None
-    offset: int = 0
-    policy: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        base = f"{self.alias}.{self.field}" if self.alias else ""
-        if not self.offset:
-            return base or "0"
-        sign = "+" if self.offset > 0 else "-"
-        amount = _format_seconds(abs(self.offset))
-        return f"{base} {sign} {amount}" if base else f"{sign if self.offset < 0 else ''}{amount}"
-
-
-@frozen
-class Condition:
-    field: str
-    op: str
-    value: Scalar | Expr | tuple[Scalar, ...]
-
-
-@frozen
-class Pattern:
-    alias: str
-    type: str
-    conditions: tuple[Condition, ...]
-
-
-@frozen
-class Check:
-    name: str
-    status: Status
-    severity: Severity | None
-    describe: str
-    match: tuple[Pattern, ...]
-    end: tuple[Condition, ...]
-    deadline: Expr | None
-    absent: tuple[Pattern, ...]
-    message: str
-    question: str | None
-    pending: str | None = None
-    # A check may protect a narrower population than its rule (bound to its first match
-    # pattern), and may have its own dates; None: the rule's.
-    population: Population | None = None
-    effective_from: date | None = None
-    effective_to: date | None = None
-
-    def in_force_on(self, day: date) -> bool:
-        return _in_force(self.effective_from, self.effective_to, day)
-
-    @property
-    def thresholds(self) -> tuple[str, ...]:
-        """The policy thresholds this check rests on, in order of first use."""
-        names: list[str] = []
-        exprs = [self.deadline] if self.deadline else []
-        for pattern in (*self.match, *self.absent):
-            exprs += [c.value for c in pattern.conditions if isinstance(c.value, Expr)]
-        exprs += [c.value for c in self.end if isinstance(c.value, Expr)]
-        for expr in exprs:
-            names += [name for name in expr.policy if name not in names]
-        return tuple(names)
-
-
-@frozen
-class ExpectedFinding:
-    status: Status
-    events: tuple[str, ...] | None = None
-
-
-@frozen
-class Example:
-    name: str
-    fires: bool
-    expect: tuple[ExpectedFinding, ...]
-    record: Mapping[str, Any]
-    as_of: str | None = None
-
-
-@frozen
-class RuleSpec:
-    id: str
-    title: str
-    severity: Severity
-    confidence: str
-    party: str
-    citations: tuple[str, ...]
-    obligation: str
-    applies_when: str
-    rationale: str
-    exceptions: str | None
-    remedy: str
-    effective_from: date | None
-    effective_to: date | None
-    trigger: tuple[Pattern, ...]
-    checks: tuple[Check, ...]
-    examples: tuple[Example, ...]
-    path: str
-    group: str
-    line: int = 1
-    population: Population = Population.EVERY_DETAINEE
-    population_at: str = ""  # the trigger alias whose moment decides the population
-
-    def in_force_on(self, day: date) -> bool:
-        return _in_force(self.effective_from, self.effective_to, day)
-
-    def population_of(self, check: Check) -> Population:
-        """Whom the check protects: its own population, else the rule's."""
-        return check.population or self.population
-
-
-def _in_force(start: date | None, end: date | None, day: date) -> bool:
-    if start is not None and day < start:
-        return False
-    return end is None or day <= end
-
-
-@frozen
-class Rulebook:
-    rules: tuple[RuleSpec, ...]
-    policy: Policy
-    version: str
-    digest: str
-
-    def rule(self, rule_id: str) -> RuleSpec:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
-
-    def __iter__(self) -> Iterator[RuleSpec]:
-        return iter(self.rules)
-
-
-# --------------------------------------------------------------------------- loading
-
-def builtin_rules_dir() -> Traversable:
-    """The shipped catalogue: installed as custody_rules/catalogue, or rules/ in a checkout."""
-    installed = resources.files("custody_rules").joinpath("catalogue")
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parent.parent / "rules"
-
-
-def load_rulebook(policy: Policy, directory: Traversable | Path | None = None) -> Rulebook:
-    """Load every rule file; a bad file raises RuleFileError naming the file, rule and line."""
-    files = rule_files(directory)
-    rules = [parse_rule_file(text, relative, policy) for relative, text in files]
-    ids = [rule.id for rule in rules]
-    for rule in rules:
-        if ids.count(rule.id) > 1:
-            others = ", ".join(other.path for other in rules if other.id == rule.id
-                               and other is not rule)
-            raise RuleFileError(f"{rule.path}:{rule.line}",
-                                f"rule id also used by {others}", rule.id)
-    rules.sort(key=lambda rule: _id_sort_key(rule.id))
-    return Rulebook(tuple(rules), policy, RULESET_VERSION, ruleset_digest(files)[:16])
-
-
-def rule_files(directory: Traversable | Path | None = None) -> list[tuple[str, str]]:
-    """(path relative to the catalogue, text) of every rule file, in path order."""
-    root = directory if directory is not None else builtin_rules_dir()
-    return [(relative, entry.read_text(encoding="utf-8"))
-            for relative, entry in sorted(_yaml_files(root), key=lambda item: item[0])]
-
-
-def ruleset_digest(files: list[tuple[str, str]]) -> str:
-    """SHA-256 of the rule files' names and texts (hex): the ruleset's identity."""
-    digest = hashlib.sha256()
-    for relative, text in files:
-        digest.update(relative.encode() + b"\0" + text.encode() + b"\0")
-    return digest.hexdigest()
-
-
-def _id_sort_key(rule_id: str) -> tuple[str, int]:
-    prefix, _, number = rule_id.partition("-")
-    return prefix, int(number) if number.isdigit() else 0
-
-
-def _yaml_files(root: Traversable | Path, prefix: str = "") -> Iterator[tuple[str, Traversable]]:
-    for entry in root.iterdir():
-        name = prefix + entry.name
-        if entry.is_dir() and not entry.name.startswith(("_", ".")):
-            yield from _yaml_files(entry, name + "/")
-        elif entry.name.endswith(".yaml") and not entry.name.startswith("_"):
-            yield name, entry
-
-
-# libyaml parses the catalogue ten times faster than pure Python; the constructor (what
-# becomes a Python value: safe tags only) is the same Python SafeConstructor either way.
-_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_SafeBase):  # type: ignore[misc]
-    """A safe loader (no tags, no code: `!!python/...` is refused) that remembers the line of
-    every mapping and list it builds and of each key and item, and refuses aliases (a few
-    aliases can stand for an exponentially large document)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.lines: dict[int, int] = {}
-        self.key_lines: dict[int, dict[Any, int]] = {}
-
-    def load(self) -> Any:
-        """The one document, refusing a node reached twice (that is what an alias makes)."""
-        node = self.get_single_node()
-        if node is None:
-            return None
-        seen: set[int] = set()
-        stack: list[tuple[yaml.Node, yaml.Node]] = [(node, node)]
-        while stack:
-            current, where = stack.pop()
-            if id(current) in seen:
-                raise yaml.composer.ComposerError(
-                    None, None, "anchors and aliases are not allowed in rule files",
-                    where.start_mark)
-            seen.add(id(current))
-            # Pushed in reverse, so that nodes are met in document order: the second use is
-            # the alias, and its line is the one reported.
-            if isinstance(current, yaml.MappingNode):
-                for key, value in reversed(current.value):
-                    stack += [(value, key), (key, key)]
-            elif isinstance(current, yaml.SequenceNode):
-                stack += [(item, item) for item in reversed(current.value)]
-        return self.construct_document(node)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=True)
-        return mapping
-
-    def construct_line_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
-        # SafeLoader builds a mapping as a temporary dict copied into the one it returns, so
-        # the lines are kept against the returned dict (ids of temporaries are reused).
-        data: dict[Any, Any] = {}
-        yield data
-        data.update(self.construct_mapping(node))
-        self.lines[id(data)] = node.start_mark.line + 1
-        self.key_lines[id(data)] = {
-            key_node.value: key_node.start_mark.line + 1
-            for key_node, _ in node.value if isinstance(key_node, yaml.ScalarNode)
-        }
-
-    def construct_line_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
-        data: list[Any] = []
-        yield data
-        data.extend(self.construct_sequence(node))
-        self.lines[id(data)] = node.start_mark.line + 1
-        self.key_lines[id(data)] = {
-            index: item.start_mark.line + 1 for index, item in enumerate(node.value)
-        }
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_seq)
-
-
-# Times stay text, exactly as a record file would carry them (and `at: 2022-...` unquoted would
-# otherwise become a datetime that the record format never has).
-_LineLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
 
 class _Reader:
     """Reads one rule file's values, raising errors that name the file, rule, path and line."""
 
-    def __init__(self, path: str, loader: _LineLoader, rule_id: str | None):
+    def __init__(self, path: str, loader: LineLoader, rule_id: str | None):
         self.path = path
         self.lines = loader.lines
         self.key_lines = loader.key_lines
@@ -417,7 +128,7 @@ _EXAMPLE_KEYS = {"name", "expect", "person", "offences", "events", "closed_at", 
 
 
 def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
-    loader = _LineLoader(text)
+    loader = LineLoader(text)
     try:
         raw = loader.load()
     except yaml.YAMLError as exc:
@@ -810,11 +521,3 @@ def _example(reader: _Reader, raw: Any, where: str) -> Example:
     as_of = raw.get("as_of")
     return Example(name, bool(expected), tuple(expected), record,
                    str(as_of) if as_of is not None else None)
-
-
-def _format_seconds(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    if hours and minutes:
-        return f"{hours}h{minutes:02d}m"
-    return f"{hours}h" if hours else f"{minutes}m"
