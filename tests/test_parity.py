@@ -31,7 +31,8 @@ REALISTIC_RECORDS = 1500
 CHAOS_RECORDS = 1000
 AS_OF_SHARE = 0.3
 FIXED_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-EXAMPLE_NOW = datetime.fromisoformat("2022-09-08T12:00:00+01:00")  # as examples.run_example judges them
+# As examples.run_example judges them.
+EXAMPLE_NOW = datetime.fromisoformat("2022-09-08T12:00:00+01:00")
 
 # (rule id, check index or -1, outcome, the bound facts as (alias, index in the facts))
 Match = tuple[str, int, str, frozenset[tuple[str, int]]]
