@@ -1,28 +1,23 @@
-"""Step 3, timeline: the record's events in time order and the facts derived from them.
+"""The custody facts: the record's events in time order and what the law derives from them.
 
 Everything that many rules need is computed here once, in plain Python, on UTC: ages, charge and
 bail refusal, when the child left police detention, whether an appropriate adult was on site, the
-PACE s.40 review deadlines and the s.41 detention clock. The rules then only compare facts.
+PACE s.40 review deadlines and the s.41 detention clock. `timeline.engine_facts` then flattens
+them into the facts the rules compare.
 """
 
 from __future__ import annotations
 
 import bisect
-import enum
-import json
-import re
-import typing
 import zoneinfo
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-import attrs
 from attrs import frozen
 
 from custody_rules.population import CODE_C_SEVENTEEN_FROM as CODE_C_SEVENTEEN
 from custody_rules.population import PACE_SEVENTEEN_FROM as PACE_SEVENTEEN
 from custody_rules.record import (
-    EVENT_TYPES,
     LEAVES_DETENTION,
     RANK_LEVEL,
     AAArrived,
@@ -34,11 +29,10 @@ from custody_rules.record import (
     Rank,
     Review,
     Role,
-    Sex,
-    UnknownEvent,
     WarrantExtended,
     WarrantOfFurtherDetention,
 )
+from custody_rules.timeline.fact import Fact
 
 HOUR = 3600
 FIRST_REVIEW_AFTER = 6 * HOUR  # PACE s.40(3)(a)
@@ -56,38 +50,10 @@ SEVENTEEN_JUVENILE_FROM = PACE_SEVENTEEN
 # A child is not lawfully held for weeks; past this many deadlines the findings already say so,
 # and an open record checked years later must not produce thousands of facts.
 MAX_REVIEW_DEADLINES = 30
-# durable-rules scans at most 65,535 bytes of a string for a regular expression, counted as the
-# string is written in the JSON it is given (the length wraps at 16 bits: measured, a word
-# anywhere in a 70,008-character note was not found, one in 65,527 characters was; "é", written
-# \u00e9, counts 6). Notes are read whole (issue 11): the rules see a note with every character
-# outside printable ASCII as a space (their patterns are ASCII words, matched ASCII-case-
-# insensitively: nothing they can match is lost), and a note still too long reaches them as
-# overlapping pieces of at most ENGINE_TEXT_BYTES, sharing PIECE_OVERLAP characters so that no
-# word is cut in two. A 100,000-character note is at most 4 pieces.
-ENGINE_TEXT_BYTES = 60_000
-PIECE_OVERLAP = 1_000
-_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
 try:
     UK: tzinfo | None = zoneinfo.ZoneInfo("Europe/London")
 except zoneinfo.ZoneInfoNotFoundError:  # no time zone data: fall back to the events' offsets
     UK = None
-
-FieldValue = int | str
-
-
-@frozen
-class Fact:
-    """One thing the rules can match: an event of the record, or a fact derived from events.
-
-    `fields` are flat numbers and strings only (the engine compares nothing else safely);
-    `event_ids` are the record events that establish the fact.
-    """
-
-    type: str
-    at: int
-    fields: Mapping[str, FieldValue]
-    event_ids: tuple[str, ...]
-    derived: bool = False
 
 
 @frozen
@@ -193,36 +159,6 @@ def age_at(record: CustodyRecord, moment: datetime) -> int | None:
     return years
 
 
-def text_pieces(text: str) -> list[str]:
-    """The note as the rules match it: printable ASCII (anything else a space), whole if the
-    engine can scan it, else overlapping pieces that it can, covering it all: each at most
-    ENGINE_TEXT_BYTES long as JSON writes it, each starting PIECE_OVERLAP characters before the
-    previous one ended."""
-    text = _NOT_PRINTABLE_ASCII.sub(" ", text)
-    if _json_length(text) <= ENGINE_TEXT_BYTES:
-        return [text]
-    pieces: list[str] = []
-    start = 0
-    while True:
-        # The longest piece from `start` that fits: every character now takes 1 or 2 bytes.
-        low, high = start + ENGINE_TEXT_BYTES // 2, min(len(text), start + ENGINE_TEXT_BYTES)
-        low = min(low, high)
-        while low < high:
-            middle = (low + high + 1) // 2
-            if _json_length(text[start:middle]) <= ENGINE_TEXT_BYTES:
-                low = middle
-            else:
-                high = middle - 1
-        pieces.append(text[start:low])
-        if low >= len(text):
-            return pieces
-        start = low - PIECE_OVERLAP
-
-
-def _json_length(text: str) -> int:
-    return len(json.dumps(text)) - 2
-
-
 def is_pace_juvenile(age: int | None, moment: datetime) -> bool:
     """An "arrested juvenile" for PACE detention and bail (s.37(15)) at that moment: under 17,
     or under 18 from 26 October 2015 (Criminal Justice and Courts Act 2015 s.42)."""
@@ -243,8 +179,9 @@ def is_code_c_juvenile(age: int | None, moment: datetime) -> bool:
     return age == 17 and uk_date(moment) >= CODE_C_SEVENTEEN_FROM
 
 
-def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime) -> Timeline:
-    """Order the events, cut them at `as_of`, and derive the facts the rules match on.
+def custody_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime) -> Timeline:
+    """Order the events, cut them at `as_of`, and derive the custody facts (no engine facts
+    yet: `timeline.build_timeline` adds them).
 
     `now` is used only for a record still open with no `as_of`: it is judged as it stands now.
     """
@@ -278,22 +215,20 @@ def build_timeline(record: CustodyRecord, as_of: datetime | None, now: datetime)
         None,
     )
     reviews = [e for e in ordered if isinstance(e, Review) and e.at <= ends_at]
-    deadlines = _review_deadlines(detention, reviews, ends_at, still_held)
-    clock = _detention_clock(ordered, first_of, record)
+    deadlines = review_deadlines(detention, reviews, ends_at, still_held)
+    clock = detention_clock(ordered, first_of, record)
     relevant_time = clock.relevant_time if clock else None
     limit = clock.limit if clock else None
-    visits = _aa_visits(ordered)
+    visits = aa_visits(ordered)
 
-    timeline = Timeline(
+    return Timeline(
         record=record, events=tuple(ordered), judged_at=judged_at, ends_at=ends_at,
         still_held=still_held, left_by=left_by, detention_first_authorised=detention,
         charge=charge, bail_refused=refused,
         review_deadlines=deadlines, relevant_time=relevant_time, detention_limit=limit,
         aa_visits=visits, clock=clock,
+        event_times=tuple(event.at for event in ordered), display_zone=UK,
     )
-    return attrs.evolve(timeline, facts=tuple(_facts(timeline)),
-                        event_times=tuple(event.at for event in ordered),
-                        display_zone=UK)
 
 
 def _firsts(events: list[Event]) -> dict[str, Event]:
@@ -303,7 +238,7 @@ def _firsts(events: list[Event]) -> dict[str, Event]:
     return firsts
 
 
-def _review_deadlines(
+def review_deadlines(
     detention: Event | None, reviews: list[Review], ends_at: datetime, still_held: bool
 ) -> tuple[ReviewDeadline, ...]:
     """PACE s.40(3): D1 = T0 + 6h, D(k+1) = min(R_k, D_k) + 9h.
@@ -357,7 +292,7 @@ def extension_has_effect(
     return reviews_before >= 2
 
 
-def _detention_clock(
+def detention_clock(
     events: list[Event], first_of: Mapping[str, Event], record: CustodyRecord
 ) -> DetentionClock | None:
     """PACE s.41: the relevant time, and the limit in force (24h; a s.42 extension with legal
@@ -425,7 +360,7 @@ def can_act_as_appropriate_adult(arrival: Event) -> bool:
     return role not in (Role.INVESTIGATING_OFFICER, Role.ARRESTING_OFFICER)
 
 
-def _aa_visits(events: list[Event]) -> tuple[tuple[datetime, datetime | None], ...]:
+def aa_visits(events: list[Event]) -> tuple[tuple[datetime, datetime | None], ...]:
     visits: list[tuple[datetime, datetime | None]] = []
     arrived: datetime | None = None
     for event in events:
@@ -439,216 +374,3 @@ def _aa_visits(events: list[Event]) -> tuple[tuple[datetime, datetime | None], .
     if arrived is not None:
         visits.append((arrived, None))
     return tuple(visits)
-
-
-def _facts(timeline: Timeline) -> list[Fact]:
-    facts: list[Fact] = []
-    nth: dict[str, int] = {}
-    reviews_before = 0
-    charge_at = timeline.charge.at if timeline.charge else None
-    refused_at = timeline.bail_refused.at if timeline.bail_refused else None
-    for seq, event in enumerate(timeline.events):
-        if isinstance(event, UnknownEvent):
-            continue
-        nth[event.type] = nth.get(event.type, 0) + 1
-        age = timeline.age_at(event.at)
-        fields: dict[str, FieldValue] = {
-            "seq": seq,
-            "nth": nth[event.type],
-            "age": -1 if age is None else age,
-            "juvenile": int(is_pace_juvenile(age, event.at)),
-            "code_c_juvenile": int(is_code_c_juvenile(age, event.at)),
-            "under_18": int(age is not None and age < 18),
-            "charged": int(charge_at is not None and charge_at <= event.at),
-            "refused": int(refused_at is not None and refused_at <= event.at),
-            "in_detention": int(event.at <= timeline.ends_at),
-            "aa_on_site": int(timeline.aa_on_site(event.at)),
-            "reviews_before": reviews_before,
-        }
-        fields.update(_officer_fields(event))
-        fields.update(_own_fields(event))
-        facts.append(Fact(event.type, epoch(event.at), fields, (event.id,)))
-        if fields["has_note"]:
-            # Free text can sit on any event (a "JDC for inspector" on the bail decision); one
-            # `note` fact per noted event lets a rule match notes whatever the event's type.
-            # durable-rules matches a regex reliably only as `.*word.*`, one per field, so the
-            # text is given twice: a pattern needing two words puts one on each field. A note
-            # too long for the engine to scan whole is given in pieces, every pair of them.
-            pieces = text_pieces(str(fields["note"]))
-            for first in pieces:
-                for second in pieces:
-                    facts.append(Fact(
-                        "note", epoch(event.at),
-                        {"of_type": event.type, "note": first, "note_2": second,
-                         "seq": seq, "in_detention": fields["in_detention"]},
-                        (event.id,), derived=True,
-                    ))
-        if isinstance(event, Review):
-            reviews_before += 1
-    facts.append(_child_fact(timeline))
-    for deadline in timeline.review_deadlines:
-        facts.append(Fact(
-            "review_due", epoch(deadline.due),
-            {"k": deadline.number, "counted_from_at": epoch(deadline.counted_from.at)},
-            (deadline.counted_from.id,), derived=True,
-        ))
-    clock = timeline.clock
-    if clock is not None:
-        span = clock.limit - clock.relevant_time
-        # The relevant time rests on the arrival (and on the arrest when that fixed it).
-        evidence = tuple(dict.fromkeys(
-            [e.id for e in timeline.events if e.type == "arrival"][:1] + [clock.anchor.id]
-            + ([clock.limit_set_by.id] if clock.limit_set_by else [])))
-        facts.append(Fact(
-            "detention_clock", epoch(clock.relevant_time),
-            {"limit_at": epoch(clock.limit),
-             "limit_hours": span.seconds // HOUR + 24 * span.days,
-             "basis": clock.basis,
-             "awaiting_court": int(clock.awaiting_court is not None)},
-            evidence, derived=True,
-        ))
-    left = timeline.left_by
-    facts.append(Fact(
-        "end", epoch(timeline.ends_at),
-        {"open": int(timeline.still_held), "left": int(left is not None),
-         "left_by": left.type if left else "none", "judged_at": epoch(timeline.judged_at)},
-        (left.id,) if left else (), derived=True,
-    ))
-    return facts
-
-
-def _officer_fields(event: Event) -> dict[str, FieldValue]:
-    officer = event.by
-    rank = officer.rank if officer else None
-    role = officer.role if officer else None
-    return {
-        "by_rank": rank.value if rank else "none",
-        "by_rank_level": RANK_LEVEL[rank] if rank else -1,
-        "by_role": role.value if role else "none",
-    }
-
-
-_COMMON = frozenset({"id", "at", "by", "recorded_at", "note"})
-
-
-FieldKinds = tuple[tuple[str, str, type[enum.Enum] | None], ...]
-_FIELD_KINDS: dict[type, FieldKinds] = {}
-
-
-def _field_kinds(cls: type) -> FieldKinds:
-    """(name, kind, enum type) of each own field of an event class, resolved once per class."""
-    if cls in _FIELD_KINDS:
-        return _FIELD_KINDS[cls]
-    hints = typing.get_type_hints(cls)
-    kinds: list[tuple[str, str, type[enum.Enum] | None]] = []
-    for attribute in attrs.fields(cls):
-        if attribute.name in _COMMON:
-            continue
-        declared = hints[attribute.name]
-        args = [arg for arg in typing.get_args(declared) if arg is not type(None)]
-        inner = args[0] if args else declared
-        if typing.get_origin(declared) is tuple:
-            kinds.append((attribute.name, "flags", inner))
-        elif inner is bool:
-            kinds.append((attribute.name, "bool", None))
-        elif inner is str:
-            kinds.append((attribute.name, "text", None))
-        elif inner is datetime:
-            kinds.append((attribute.name, "time", None))
-        elif isinstance(inner, type) and issubclass(inner, enum.Enum):
-            kinds.append((attribute.name, "enum", inner))
-    _FIELD_KINDS[cls] = tuple(kinds)
-    return _FIELD_KINDS[cls]
-
-
-# The vocabulary of the rule files: every fact type the timeline builds and the fields it
-# carries (beside `at`). The rulebook refuses any other type or field, so a typo cannot make a
-# rule silently match nothing; a test checks that every fact built stays within it.
-EVENT_FACT_FIELDS = frozenset({
-    "seq", "nth", "age", "juvenile", "code_c_juvenile", "under_18", "charged", "refused",
-    "in_detention", "aa_on_site", "reviews_before", "by_rank", "by_rank_level", "by_role",
-    "has_note", "note",
-})
-DERIVED_FACT_FIELDS: dict[str, frozenset[str]] = {
-    "note": frozenset({"of_type", "note", "note_2", "seq", "in_detention"}),
-    "child": frozenset({"age", "juvenile", "code_c_juvenile", "under_18", "female", "looked_after",
-                        "violent_offence", "sexual_offence", "violent_or_sexual", "indictable",
-                        "offences"}),
-    "review_due": frozenset({"k", "counted_from_at"}),
-    "detention_clock": frozenset({"limit_at", "limit_hours", "basis", "awaiting_court"}),
-    "end": frozenset({"open", "left", "left_by", "judged_at"}),
-}
-# Fields holding the record's free text: rules may match them, never quote them in a message.
-FREE_TEXT_FIELDS = frozenset({"note", "note_2"})
-
-
-def fact_fields() -> dict[str, frozenset[str]]:
-    """Fact type -> the fields a rule may name on it (`at` included)."""
-    vocabulary = {name: fields | {"at"} for name, fields in DERIVED_FACT_FIELDS.items()}
-    for type_name, cls in EVENT_TYPES.items():
-        own: set[str] = set()
-        for name, kind, enum_type in _field_kinds(cls):
-            if kind == "text":
-                own.add(f"has_{name}")
-            elif kind == "flags" and enum_type is not None:
-                own.add(f"{name}_count")
-                own.update(f"{name}_{member.value}" for member in enum_type)
-            else:
-                own.add(name)
-        vocabulary[type_name] = EVENT_FACT_FIELDS | own | {"at"}
-    return vocabulary
-
-
-def _own_fields(event: Event) -> dict[str, FieldValue]:
-    """The event's own fields flattened for matching: booleans 0/1 (not recorded = 0), enums
-    by value ("none" when absent), text as has_<field>, lists as <field>_<value> flags."""
-    note = event.note or ""
-    fields: dict[str, FieldValue] = {
-        "has_note": int(bool(note.strip())),
-        # The whole note (issue 11, kind 7): a sentence after the 500th character can decide a
-        # finding. Its length is bounded by the record's text limit (convert.MAX_TEXT_CHARS).
-        "note": note,
-    }
-    for name, kind, enum_type in _field_kinds(type(event)):
-        value = getattr(event, name)
-        if kind == "bool":
-            fields[name] = int(bool(value))
-        elif kind == "text":
-            fields[f"has_{name}"] = int(bool(value and value.strip()))
-        elif kind == "time":
-            fields[name] = epoch(value) if value is not None else 0
-        elif kind == "enum":
-            fields[name] = value.value if value is not None else "none"
-        elif kind == "flags" and enum_type is not None:
-            present = {item.value for item in value}
-            fields[f"{name}_count"] = len(value)
-            for member in enum_type:
-                fields[f"{name}_{member.value}"] = int(member.value in present)
-    return fields
-
-
-def _child_fact(timeline: Timeline) -> Fact:
-    record = timeline.record
-    person = record.person
-    arrival = next((e for e in timeline.events if e.type == "arrival"), None)
-    moment = arrival.at if arrival else (timeline.events[0].at if timeline.events else None)
-    age = timeline.age_at(moment) if moment else None
-    violent = any(o.violent for o in record.offences)
-    sexual = any(o.sexual for o in record.offences)
-    return Fact(
-        "child", epoch(moment) if moment else 0,
-        {
-            "age": -1 if age is None else age,
-            "juvenile": int(moment is not None and is_pace_juvenile(age, moment)),
-            "code_c_juvenile": int(moment is not None and is_code_c_juvenile(age, moment)),
-            "under_18": int(age is not None and age < 18),
-            "female": int(person.sex is Sex.FEMALE),
-            "looked_after": int(person.looked_after),
-            "violent_offence": int(violent),
-            "sexual_offence": int(sexual),
-            "violent_or_sexual": int(violent or sexual),
-            "indictable": int(any(o.indictable for o in record.offences)),
-            "offences": len(record.offences),
-        },
-        (arrival.id,) if arrival else (), derived=True,
-    )
