@@ -163,7 +163,7 @@ def validate_main(path: str) -> None:
 def reference_main(path: str, output: str) -> None:
     """The hand-written pipeline: read, validate, timeline, tests/reference, findings as JSON."""
     from custody_rules.audit.sources import discover, iter_items, load_item
-    from custody_rules.convert import _datetime
+    from custody_rules.convert import parse_time
     from custody_rules.errors import InputError
     from custody_rules.policy import default_policy
     from custody_rules.rulebook import load_rulebook
@@ -173,7 +173,7 @@ def reference_main(path: str, output: str) -> None:
 
     policy = default_policy()
     rules = load_rulebook(policy).rules
-    as_of = _datetime(AS_OF, datetime)
+    as_of = parse_time(AS_OF)
     now = datetime.now(timezone.utc)
     with open(output, "wb") as out:
         for item in iter_items(discover([Path(path)], with_csv=False).sources, None):
@@ -203,7 +203,7 @@ def stages(path: Path, count: int) -> dict[str, float]:
 
     from custody_rules.audit.summary import checked_digest
     from custody_rules.checker import Checker
-    from custody_rules.convert import _datetime
+    from custody_rules.convert import parse_time
     from custody_rules.findings import RecordResult, findings_for
     from custody_rules.formatters.json import result_to_dict
     from custody_rules.read import parse_json
@@ -231,7 +231,7 @@ def stages(path: Path, count: int) -> dict[str, float]:
     try:
         checker = Checker()
         c_time[0] = 0.0
-        as_of = _datetime(AS_OF, datetime)
+        as_of = parse_time(AS_OF)
         now = datetime.now(timezone.utc)
         spent = dict.fromkeys(("parse", "validate", "timeline", "engine", "findings",
                                "output"), 0.0)

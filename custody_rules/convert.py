@@ -75,7 +75,9 @@ def text_problem(text: str) -> str | None:
     return None
 
 
-def _datetime(value: Any, _: type) -> datetime:
+def parse_time(value: Any) -> datetime:
+    """An ISO 8601 time with a UTC offset, as the record format has them; FieldError says why
+    not (the message every bad time in a record gets)."""
     if not isinstance(value, str):
         raise FieldError(f"expected an ISO 8601 time, got {_describe(value)}")
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
@@ -93,6 +95,10 @@ def _datetime(value: Any, _: type) -> datetime:
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _datetime(value: Any, _: type) -> datetime:
+    return parse_time(value)
 
 
 def _date(value: Any, _: type) -> date:

@@ -40,7 +40,16 @@ class PolicyError(CustodyRulesError):
     """A policy file that cannot be read or names an unknown threshold."""
 
 
-class EngineError(CustodyRulesError):
+class EngineFailed(CustodyRulesError):
+    """The rule engine gave no trustworthy result (the CLI's exit code 3)."""
+
+
+class AuditAborted(EngineFailed):
+    """An audit that cannot go on: no record can be checked (e.g. the engine refused the rules
+    in every worker), or the records read no longer add up."""
+
+
+class EngineError(EngineFailed):
     """The rule engine failed on one record; that record has no trustworthy result."""
 
     def __init__(self, record_id: str, reason: str):

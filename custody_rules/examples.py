@@ -16,7 +16,7 @@ from typing import Any
 from attrs import frozen
 
 from custody_rules.checker import Checker
-from custody_rules.convert import _datetime
+from custody_rules.convert import parse_time
 from custody_rules.findings import Finding, RecordResult
 from custody_rules.rulebook import Example, RuleSpec
 from custody_rules.validate import validate_record
@@ -67,10 +67,10 @@ class ExampleOutcome:
 def run_example(checker: Checker, rule: RuleSpec, example: Example) -> ExampleOutcome:
     raw = example_record(rule, example)
     validated = validate_record(raw)
-    as_of: datetime | None = _datetime(example.as_of, datetime) if example.as_of else None
+    as_of: datetime | None = parse_time(example.as_of) if example.as_of else None
     # An example without as_of and without a leaving event is judged at a fixed moment,
     # never at the real clock, so that examples mean the same thing every day.
-    now = _datetime("2022-09-08T12:00:00+01:00", datetime)
+    now = parse_time("2022-09-08T12:00:00+01:00")
     result = checker.check(validated.record, as_of=as_of, now=now)
     mine = tuple(f for f in result.findings if f.rule == rule.id)
     return ExampleOutcome(rule, example, mine, rule.id in result.applied,

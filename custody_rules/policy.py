@@ -41,9 +41,6 @@ class Policy:
     def __contains__(self, name: object) -> bool:
         return name in self.thresholds
 
-    def as_dict(self) -> dict[str, int]:
-        return {name: threshold.minutes for name, threshold in sorted(self.thresholds.items())}
-
 
 def format_minutes(minutes: int) -> str:
     if minutes % 60 == 0 and minutes >= 60:

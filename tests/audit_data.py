@@ -33,9 +33,13 @@ def write_jsonl(path: Path, lines: Iterable[dict[str, Any] | str]) -> Path:
 
 
 def run_cli(args: Sequence[str], env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """The CLI in a process of its own (for worker deaths and real terminals)."""
+            timeout: float = 120, kill_workers_after: int | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own (for worker deaths and real terminals). With
+    `kill_workers_after`, every audit worker dies after that many records (tests/faults.py)."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "custody_rules", *args], cwd=ROOT,
+    program = (["custody_rules"] if kill_workers_after is None
+               else ["tests.faults", str(kill_workers_after)])
+    return subprocess.run([sys.executable, "-m", *program, *args], cwd=ROOT,
                           env=full_env, capture_output=True, text=True, timeout=timeout,
                           check=False)

@@ -9,7 +9,6 @@ import io
 import json
 import shutil
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,12 @@ import pytest
 
 from custody_rules.checker import Checker
 from custody_rules.cli import audit as audit_cli
-from custody_rules.convert import _datetime
+from custody_rules.convert import parse_time
 from custody_rules.formatters.json import result_to_dict
 from custody_rules.validate import validate_record
 from tests.audit_data import AS_OF, records, write_jsonl
 from tests.conftest import ROOT
+from tests.faults import kill_workers_after
 from tests.helpers import invoke
 
 
@@ -83,7 +83,7 @@ def test_each_record_is_the_findings_json_of_check(jsonl: Path,
                                                    generated: list[dict[str, Any]],
                                                    checker: Checker) -> None:
     output = audit_json(str(jsonl), "--jobs", "2")
-    as_of = _datetime(AS_OF, datetime)
+    as_of = parse_time(AS_OF)
     for line, (raw, record) in enumerate(zip(generated, output["records"], strict=True), start=1):
         validated = validate_record(raw)
         expected = result_to_dict(checker.check(validated.record, as_of=as_of,
@@ -219,7 +219,7 @@ def test_workers_that_keep_dying_leave_their_share_failed_not_lost(
     from custody_rules.audit import runner
 
     monkeypatch.setattr(runner, "MAX_RESTARTS", 2)
-    monkeypatch.setenv("CUSTODY_RULES_TEST_KILL_AFTER", "0")  # every worker dies at once
+    kill_workers_after(0, monkeypatch)  # every worker dies at once
     source = write_jsonl(tmp_path / "few.jsonl", generated[:6])
     output = audit_json(str(source), "--jobs", "1")
     summary = output["summary"]
@@ -265,3 +265,20 @@ def test_a_truncated_gzip_file_counts_what_it_held_and_one_unreadable_rest(
     assert summary["checked"] + summary["rejected"] == summary["records_read"]
     (lost,) = output["not_checked"]
     assert lost["source"] == str(source) and lost["problems"][0].startswith("cannot read further")
+
+
+def test_a_summary_whose_records_do_not_add_up_is_refused() -> None:
+    """Every record read is checked, rejected or failed: a digest that is none of them (a bug
+    in a worker) stops the audit rather than publish counts that do not add up."""
+    from custody_rules.audit.summary import CHECKED, RecordDigest, SummaryBuilder
+    from custody_rules.errors import AuditAborted
+    from custody_rules.policy import default_policy
+    from custody_rules.rulebook import load_rulebook
+
+    builder = SummaryBuilder(load_rulebook(default_policy()))
+    builder.add(RecordDigest(0, CHECKED, "in.jsonl", 1, "A"))
+    assert builder.build().records_read == 1
+    builder.add(RecordDigest(1, "lost", "in.jsonl", 2, "B"))
+    with pytest.raises(AuditAborted, match="2 records read, but 1 checked, 0 rejected and 0 "
+                                           "failed"):
+        builder.build()

@@ -23,7 +23,7 @@ def test_a_killed_worker_fails_the_record_it_was_on_and_the_rest_is_audited(
     # takes over after the record it died on.
     done = run_cli(["audit", str(source), "--jobs", "2", "--format", "json", "--as-of", AS_OF,
                     "--output", str(report), "--rejects", str(rejects), "--quiet"],
-                   env={"CUSTODY_RULES_TEST_KILL_AFTER": "3"})
+                   kill_workers_after=3)
     assert done.returncode == 1, done.stderr
     summary = json.loads(report.read_text())["summary"]
     # Worker 0 has items 0, 2, 4, ...: it checks 0, 2, 4 and dies on 6; its replacement

@@ -21,6 +21,7 @@ from custody_rules.audit import sources
 from custody_rules.audit.sources import MAX_LINE_BYTES, bounded_lines, csv_rows
 from tests.audit_data import AS_OF, EXPORT, PROFILE, records, write_jsonl
 from tests.conftest import ROOT
+from tests.faults import kill_workers_on
 from tests.helpers import invoke
 
 
@@ -88,7 +89,7 @@ def test_a_worker_that_dies_while_reading_ends_its_share_failed_without_a_loop(
         tmp_path: Path, generated: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
         ) -> None:
     source = write_jsonl(tmp_path / "poison.jsonl", generated)
-    monkeypatch.setenv("CUSTODY_RULES_TEST_KILL_ON", "2")  # item 2 kills whoever reads it
+    kill_workers_on(2, monkeypatch)  # item 2 kills whoever reads it
     output = audit(str(source), "--jobs", "2")
     summary = output["summary"]
     assert summary["records_read"] == 6

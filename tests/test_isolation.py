@@ -140,13 +140,13 @@ def test_audit_reports_the_record_whose_action_raised_as_failed(
 
 
 def test_audit_survives_workers_killed_mid_audit(tmp_path: Path) -> None:
-    """Each worker is killed by SIGKILL before its third record (the audit's own test hook, as
-    a C crash would): those records are failed with the signal named, every other record is
+    """Each worker is killed by SIGKILL before its third record (tests/faults.py, as a C crash
+    would): those records are failed with the signal named, every other record is
     audited, and the exit is non-zero."""
     lines = records(10)
     source = write_jsonl(tmp_path / "in.jsonl", lines)
     done = run_cli(["audit", str(source), "--format", "json", "--jobs", "2", "--as-of", AS_OF,
-                    "--quiet"], env={"CUSTODY_RULES_TEST_KILL_AFTER": "2"})
+                    "--quiet"], kill_workers_after=2)
     assert done.returncode == 1, done.stderr
     output = json.loads(done.stdout)
     # Shard 0 holds items 0, 2, 4, 6, 8: checks 0 and 2, dies on 4; its replacement reports 4

@@ -40,7 +40,7 @@ from custody_rules.audit.worker import (
     failed_message,
     worker_main,
 )
-from custody_rules.errors import CustodyRulesError
+from custody_rules.errors import AuditAborted
 from custody_rules.interrupt import signals_held
 
 MAX_RESTARTS = 50
@@ -52,9 +52,6 @@ _PIPE_BYTES = 1 << 20
 
 Consume = Callable[[RecordDigest, bytes], None]
 
-
-class AuditAborted(CustodyRulesError):
-    """No record can be checked (e.g. the engine refused the rules in every worker)."""
 
 
 def _context() -> Any:

@@ -27,7 +27,7 @@ from attrs import frozen
 
 from custody_rules.audit.profile import Converted, Profile, Row, convert_rows
 from custody_rules.audit.summary import where
-from custody_rules.errors import InputError
+from custody_rules.errors import CustodyRulesError, InputError
 from custody_rules.read import parse_json
 from custody_rules.validate import record_id_of
 
@@ -74,7 +74,7 @@ class Item:
         return where(self.source, self.line)
 
 
-class SourceError(Exception):
+class SourceError(CustodyRulesError):
     """A path that is not an input the audit can read (usage, before any record)."""
 
 

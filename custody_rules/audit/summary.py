@@ -33,6 +33,7 @@ from typing import IO, Any
 import orjson
 from attrs import frozen
 
+from custody_rules.errors import AuditAborted
 from custody_rules.findings import RecordResult
 from custody_rules.record import CustodyRecord
 from custody_rules.rulebook import Rulebook, Severity, Status
@@ -256,10 +257,6 @@ class AuditSummary:
             return "no moment found in the input"
         return f"{self.as_of} ({AS_OF_BASIS_WORDS.get(self.as_of_basis, self.as_of_basis)})"
 
-    @property
-    def adds_up(self) -> bool:
-        return self.checked + self.rejected + self.failed == self.records_read
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "records_read": self.records_read, "checked": self.checked,
@@ -346,6 +343,7 @@ class SummaryBuilder:
         self.ids = _IdLedger()
         self.as_of = as_of
         self.unused_columns = tuple(unused_columns)
+        self.records_read = 0
         self.status: Counter[str] = Counter()
         self.with_violations = self.with_review = self.with_pending = 0
         # [applicable, violations, needs_review, policy only] per rule, per (rule, month);
@@ -362,6 +360,7 @@ class SummaryBuilder:
         self.unmatched_other = 0
 
     def add(self, digest: RecordDigest) -> None:
+        self.records_read += 1
         self.status[digest.status] += 1
         for pair in digest.unmatched:
             if pair in self.unmatched or len(self.unmatched) < UNMATCHED_KEPT:
@@ -428,10 +427,14 @@ class SummaryBuilder:
             ))
         unmatched = sorted(self.unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
         duplicated, duplicates = self.ids.duplicates()
+        checked, rejected, failed = (self.status[s] for s in (CHECKED, REJECTED, FAILED))
+        if checked + rejected + failed != self.records_read:
+            # The audit's promise: every record read is checked, rejected or failed, once.
+            raise AuditAborted(f"{self.records_read} records read, but {checked} checked, "
+                               f"{rejected} rejected and {failed} failed")
         return AuditSummary(
-            records_read=sum(self.status.values()),
-            checked=self.status[CHECKED], rejected=self.status[REJECTED],
-            failed=self.status[FAILED],
+            records_read=self.records_read,
+            checked=checked, rejected=rejected, failed=failed,
             with_violations=self.with_violations, with_needs_review=self.with_review,
             with_pending=self.with_pending,
             rules=tuple(rules),

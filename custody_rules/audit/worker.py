@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 from collections.abc import Callable
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -44,11 +43,6 @@ HELLO, RECORD, DONE, FATAL = b"H", b"R", b"D", b"F"
 # level function, so that a spawned worker can be sent it.
 RenderRecord = Callable[[RecordResult, RecordDigest], bytes]
 WITHHELD = "(source withheld)"
-# Test hook: a worker kills itself with SIGKILL before its (N+1)th record, as a C crash would.
-KILL_AFTER_ENV = "CUSTODY_RULES_TEST_KILL_AFTER"
-# Test hook: every worker that reaches item N kills itself there, even one told to report it
-# failed unchecked: the input itself is poison (as a read that exhausts memory would be).
-KILL_ON_ENV = "CUSTODY_RULES_TEST_KILL_ON"
 
 
 @frozen
@@ -115,11 +109,6 @@ class _Worker:
     def __init__(self, task: WorkerTask, conn: Connection):
         self.task = task
         self.conn = conn
-        self.checked_here = 0
-        kill_after = os.environ.get(KILL_AFTER_ENV)
-        self.kill_after = int(kill_after) if kill_after and kill_after.isdigit() else None
-        kill_on = os.environ.get(KILL_ON_ENV)
-        self.kill_on = int(kill_on) if kill_on and kill_on.isdigit() else None
 
     def run(self) -> None:
         task = self.task
@@ -132,8 +121,6 @@ class _Worker:
             return
         self.conn.send_bytes(HELLO)
         for item in iter_items(task.sources, profile, task.shard, task.shards, task.start):
-            if item.index == self.kill_on:
-                os.kill(os.getpid(), signal.SIGKILL)
             try:
                 message = self.message(item, checker)
             except Exception as exc:  # a bug fails this record, never the worker: a worker
@@ -153,10 +140,7 @@ class _Worker:
             digest, output = self.failed(item, task.profile, task.fail_first), b""
         else:
             assert checker is not None
-            if self.kill_after is not None and self.checked_here >= self.kill_after:
-                os.kill(os.getpid(), signal.SIGKILL)
             digest, output = self.check(item, task.profile, checker)
-            self.checked_here += 1
         return RECORD + digest.to_wire() + b"\n" + output
 
     def failed(self, item: Item, profile: Profile | None, reason: str) -> RecordDigest:

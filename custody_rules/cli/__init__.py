@@ -1,7 +1,6 @@
 """Step 7, the command line: thin click commands over the library, one module per command.
 
-Exit codes (shared/spec/record-format.md): 0 nothing violated, 1 at least one violation,
-2 the input could not be read (or the command was misused).
+Exit codes: `cli.exits.ExitCode`, the one place that turns the library's errors into them.
 """
 
 from __future__ import annotations
@@ -15,9 +14,6 @@ from typing import Any
 import click
 
 from custody_rules import __version__
-
-EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it (SIGTERM: 143)
 
 # Each command lives in its own module (custody_rules/cli/<module>.py) as `command`;
 # they are imported only when used, so `custody-rules --help` stays fast.
@@ -45,7 +41,9 @@ class _LazyGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("custody-rules: interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            from custody_rules.cli.exits import ExitCode
+
+            sys.exit(ExitCode.INTERRUPTED)
         except OSError as exc:
             _silence_stdout()
             raise _os_problem(exc) from None
@@ -74,7 +72,7 @@ def main() -> None:
 
 
 def _os_problem(exc: OSError) -> click.ClickException:
-    from custody_rules.cli.options import InputProblem
+    from custody_rules.cli.exits import InputProblem
     from custody_rules.outputs import STDOUT
 
     where = exc.filename if exc.filename is not None else STDOUT

@@ -11,27 +11,22 @@ from typing import IO
 
 import click
 
-from custody_rules.audit.profile import ProfileError
 from custody_rules.audit.run import AuditRequest, Prepared, ReportSink, prepare, run_audit
-from custody_rules.audit.runner import AuditAborted
-from custody_rules.audit.sources import CSV, SourceError, kind_of
-from custody_rules.cli import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS
+from custody_rules.audit.sources import CSV, kind_of
+from custody_rules.cli.exits import ExitCode, domain_errors
 from custody_rules.cli.options import (
-    EngineFailure,
-    InputProblem,
     WallClock,
     as_of_option,
     policy_option,
     pseudonymise_options,
 )
-from custody_rules.errors import PolicyError, RuleFileError
 from custody_rules.formatters.audit_csv import CsvReport
 from custody_rules.formatters.audit_html import HtmlReport
 from custody_rules.formatters.audit_json import JsonReport
 from custody_rules.formatters.audit_text import TextReport, mapping_lines
 from custody_rules.horizon import GIVEN, NOW
 from custody_rules.interrupt import Interrupted, interruptible
-from custody_rules.outputs import OutputError, output_file, refuse_clashes
+from custody_rules.outputs import output_file, refuse_clashes
 from custody_rules.privacy import Pseudonymiser
 
 FORMATS: dict[str, type[TextReport] | type[JsonReport] | type[CsvReport] | type[HtmlReport]] = {
@@ -87,20 +82,18 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
                            pseudonymiser=pseudonymiser,
                            as_of_basis=NOW if isinstance(as_of, WallClock) else GIVEN,
                            withhold_source=withhold_source)
-    try:
+    with domain_errors():
         refuse_clashes(
             {"--output": output, "--rejects": rejects},
             [*paths, *(p for p in (policy_path, profile_path) if p is not None)],
             read_as_input=lambda path: _read_as_input(path, profile_path is not None))
         prepared = prepare(request)
-    except (SourceError, ProfileError, PolicyError, RuleFileError, OutputError) as exc:
-        raise InputProblem([str(exc)]) from None
     err = sys.stderr
     show_progress = not quiet and _is_terminal(err)
     total = prepared.count() if show_progress else 0
     done = _Count()
     try:
-        with interruptible(), contextlib.ExitStack() as stack:
+        with domain_errors(), interruptible(), contextlib.ExitStack() as stack:
             out = stack.enter_context(output_file(output))
             rejects_out = stack.enter_context(output_file(rejects)) if rejects else None
             sink: ReportSink = FORMATS[output_format](out)
@@ -116,12 +109,7 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
                 if bar is not None:
                     bar.update(n)
 
-            try:
-                summary = run_audit(prepared, sink, rejects_out, progress)
-            except AuditAborted as exc:
-                raise EngineFailure(str(exc)) from None
-    except OutputError as exc:
-        raise InputProblem([str(exc)]) from None
+            summary = run_audit(prepared, sink, rejects_out, progress)
     except Interrupted as stop:
         fresh_line = "\n" if _is_terminal(err) else ""  # after the ^C the terminal echoed
         click.echo(f"{fresh_line}audit: interrupted after {done.n:,} of "
@@ -134,10 +122,10 @@ def command(paths: tuple[Path, ...], output_format: str, output: Path | None, jo
         # Nothing at all, or only input that is no record (every item rejected).
         click.echo("audit: no record could be read" if summary.records_read else
                    "audit: no records found in the input", err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(ExitCode.INPUT)
     if summary.with_violations or summary.rejected or summary.failed:
-        sys.exit(EXIT_VIOLATIONS)
-    sys.exit(EXIT_OK)
+        sys.exit(ExitCode.VIOLATIONS)
+    sys.exit(ExitCode.OK)
 
 
 class _Count:

@@ -9,15 +9,8 @@ from pathlib import Path
 import click
 
 from custody_rules.checker import Checker
-from custody_rules.cli import EXIT_OK, EXIT_VIOLATIONS
-from custody_rules.cli.options import (
-    EngineFailure,
-    InputProblem,
-    as_of_option,
-    policy_option,
-    pseudonymise_options,
-)
-from custody_rules.errors import EngineError, InputError, PolicyError, RuleFileError
+from custody_rules.cli.exits import ExitCode, InputProblem, domain_errors
+from custody_rules.cli.options import as_of_option, policy_option, pseudonymise_options
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
 from custody_rules.horizon import judgement_problem
@@ -42,24 +35,16 @@ def command(record: Path, as_of: datetime | None, output_format: str, full: bool
     """Check one custody record; exit 0 if nothing is violated, 1 if something is, 2 if the
     record cannot be read. For a child still held (`--as-of now`), the text is the handover
     screen: what is violated, what falls due and when, the PACE clock and the log so far."""
-    try:
+    with domain_errors(pseudonymiser):
         validated = validate_record(read_record_file(record), source=str(record))
-    except InputError as exc:
-        lines = pseudonymiser.input_error_lines(exc) if pseudonymiser else exc.lines()
-        raise InputProblem(lines) from None
     now = datetime.now(timezone.utc)
     problem = judgement_problem(validated.record, as_of, now)
     if problem is not None:
         raise InputProblem([f"{record}: {problem}"])
-    try:
+    with domain_errors(pseudonymiser):
         checker = Checker(policy=load_policy(policy_path))
         result = checker.check(validated.record, as_of=as_of, now=now,
                                warnings=validated.warnings)
-    except (PolicyError, RuleFileError) as exc:
-        raise InputProblem([str(exc)]) from None
-    except EngineError as exc:
-        raise EngineFailure(pseudonymiser.engine_error(exc) if pseudonymiser else str(exc)
-                            ) from None
     if pseudonymiser is not None:
         result = pseudonymiser.result(result)
     handover = handover_for(result) if result.timeline.still_held else None
@@ -70,4 +55,4 @@ def command(record: Path, as_of: datetime | None, output_format: str, full: bool
                    color=sys.stdout.isatty() or None)
     else:
         click.echo(text_format.render(result), nl=False, color=sys.stdout.isatty() or None)
-    sys.exit(EXIT_VIOLATIONS if result.violated else EXIT_OK)
+    sys.exit(ExitCode.VIOLATIONS if result.violated else ExitCode.OK)

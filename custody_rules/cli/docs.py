@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from custody_rules.cli.options import InputProblem, domain_errors
+from custody_rules.cli.exits import ExitCode, InputProblem, domain_errors
 from custody_rules.docs import default_output, render_reference
 from custody_rules.outputs import OutputError, write_output
 from custody_rules.policy import default_policy
@@ -25,7 +25,8 @@ def command(output: Path | None, check_only: bool) -> None:
     if target is None:
         raise InputProblem(["docs: custody_rules is installed, not run from its source tree, "
                             "so there is no docs/rules.md to update; give --output FILE"])
-    text = render_reference(domain_errors(lambda: load_rulebook(default_policy())))
+    with domain_errors():
+        text = render_reference(load_rulebook(default_policy()))
     if check_only:
         try:
             current = target.read_text(encoding="utf-8") if target.exists() else ""
@@ -33,7 +34,7 @@ def command(output: Path | None, check_only: bool) -> None:
             raise InputProblem([f"{target}: cannot read: {exc}"]) from None
         if current != text:
             click.echo(f"{target} is out of date: run `custody-rules docs`", err=True)
-            sys.exit(1)
+            sys.exit(ExitCode.VIOLATIONS)
         click.echo(f"{target} is up to date")
         return
     try:

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from custody_rules.checker import Checker
-from custody_rules.cli.options import EngineFailure, InputProblem, as_of_option, policy_option
-from custody_rules.errors import EngineError, InputError, PolicyError, RuleFileError
+from custody_rules.cli.exits import InputProblem, domain_errors
+from custody_rules.cli.options import as_of_option, policy_option
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
 from custody_rules.policy import load_policy
@@ -30,23 +30,16 @@ def command(record: Path, rule_id: str, as_of: datetime | None, output_format: s
             policy_path: Path | None) -> None:
     """Explain one rule for one record: the events it used, the deadline and policy threshold
     it applied, and what would have met it. Exit 0, or 2 if the record or rule id is unknown."""
-    try:
+    with domain_errors():
         validated = validate_record(read_record_file(record), source=str(record))
-    except InputError as exc:
-        raise InputProblem(exc.lines()) from None
-    try:
         checker = Checker(policy=load_policy(policy_path))
-    except (PolicyError, RuleFileError) as exc:
-        raise InputProblem([str(exc)]) from None
     wanted = rule_id.strip().upper()
     known = [rule.id for rule in checker.rulebook]
     if wanted not in known:
         raise InputProblem([f"unknown rule {rule_id!r}; the rules are: {', '.join(known)}"])
-    try:
+    with domain_errors():
         result, hits = checker.explain_hits(validated.record, as_of=as_of,
                                             warnings=validated.warnings)
-    except EngineError as exc:
-        raise EngineFailure(str(exc)) from None
     explanation = explain(wanted, result, hits, checker.rulebook)
     if output_format == "json":
         click.echo(json_format.render_explanation(explanation), nl=False)

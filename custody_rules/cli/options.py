@@ -10,32 +10,13 @@ from typing import Any, TypeVar
 
 import click
 
-from custody_rules.convert import FieldError, _datetime
-from custody_rules.errors import CustodyRulesError
-from custody_rules.privacy import KEY_ENV, KeyProblem, make_pseudonymiser
-from custody_rules.textsafe import printable_lines
+from custody_rules.cli.exits import EngineFailure as EngineFailure
+from custody_rules.cli.exits import InputProblem as InputProblem
+from custody_rules.cli.exits import domain_errors
+from custody_rules.convert import FieldError, parse_time
+from custody_rules.privacy import KEY_ENV, make_pseudonymiser
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class InputProblem(click.ClickException):
-    """Unreadable or invalid input: exit code 2, one line per problem, no traceback."""
-
-    exit_code = 2
-
-    def __init__(self, lines: list[str]):
-        super().__init__("\n".join(lines))
-        self.lines = lines
-
-    def show(self, file: Any = None) -> None:
-        for line in self.lines:
-            click.echo(printable_lines(line), err=True)
-
-
-class EngineFailure(click.ClickException):
-    """The rule engine failed: no trustworthy result. Exit code 3."""
-
-    exit_code = 3
 
 
 class WallClock(datetime):
@@ -55,7 +36,7 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
         if str(value).lower() == "now":
             return WallClock.now(timezone.utc)
         try:
-            return _datetime(str(value), datetime)
+            return parse_time(str(value))
         except FieldError as exc:
             self.fail(f"{exc} (give e.g. 2022-09-06T20:00:00+01:00, or now)", param, ctx)
 
@@ -74,15 +55,6 @@ def policy_option(function: F) -> F:
     )(function)
 
 
-def domain_errors(function: Callable[[], Any]) -> Any:
-    """Run `function`, turning the library's errors into click errors at the boundary: a bad
-    policy or rule file is input that cannot be read (exit 2), never "violations" (exit 1)."""
-    try:
-        return function()
-    except CustodyRulesError as exc:
-        raise InputProblem([str(exc)]) from None
-
-
 def pseudonymise_options(function: F) -> F:
     """`--pseudonymise` and its key; the command gets one `pseudonymiser` argument (or None)."""
 
@@ -92,10 +64,8 @@ def pseudonymise_options(function: F) -> F:
         # The environment's key alone does not switch them on.
         if not enabled and value is None:
             return None
-        try:
+        with domain_errors():
             return make_pseudonymiser(value if value is not None else os.environ.get(KEY_ENV))
-        except KeyProblem as exc:
-            raise InputProblem([str(exc)]) from None
 
     function = click.option(
         "--pseudonymise-key", "pseudonymiser", default=None, metavar="KEY", callback=build,

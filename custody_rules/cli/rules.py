@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from custody_rules.checker import Checker
-from custody_rules.cli.options import domain_errors, policy_option
+from custody_rules.cli.exits import ExitCode, domain_errors
+from custody_rules.cli.options import policy_option
 from custody_rules.examples import coverage, example_record, run_all_examples
 from custody_rules.formatters import json as json_format
 from custody_rules.policy import load_policy
@@ -17,8 +18,8 @@ from custody_rules.rulebook import Rulebook, RuleSpec, load_rulebook
 
 
 def _rulebook(policy_path: Path | None) -> Rulebook:
-    book: Rulebook = domain_errors(lambda: load_rulebook(load_policy(policy_path)))
-    return book
+    with domain_errors():
+        return load_rulebook(load_policy(policy_path))
 
 
 @click.group("rules")
@@ -75,7 +76,8 @@ def show_rule(rule_id: str, policy_path: Path | None) -> None:
 def test_rules(policy_path: Path | None) -> None:
     """Run every rule's examples; print pass/fail per rule and a coverage table."""
     rulebook = _rulebook(policy_path)
-    checker = domain_errors(lambda: Checker(rulebook=rulebook))
+    with domain_errors():
+        checker = Checker(rulebook=rulebook)
     outcomes = run_all_examples(checker)
     failed = False
     for rule in rulebook:
@@ -106,4 +108,4 @@ def test_rules(policy_path: Path | None) -> None:
         failed = True
     passed = sum(o.passed for o in outcomes)
     click.echo(f"\n{passed} passed, {len(outcomes) - passed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(ExitCode.VIOLATIONS if failed else ExitCode.OK)

@@ -16,16 +16,15 @@ from pathlib import Path
 import click
 
 from custody_rules.checker import Checker
-from custody_rules.cli import EXIT_OK, EXIT_VIOLATIONS
-from custody_rules.cli.options import EngineFailure, InputProblem, policy_option
-from custody_rules.errors import EngineError, PolicyError, RuleFileError
+from custody_rules.cli.exits import ExitCode, domain_errors
+from custody_rules.cli.options import policy_option
 from custody_rules.formatters import html as html_format
 from custody_rules.formatters import text as text_format
 from custody_rules.interrupt import Interrupted, interruptible
-from custody_rules.outputs import OutputError, refuse_clashes, write_output
+from custody_rules.outputs import refuse_clashes, write_output
 from custody_rules.policy import load_policy
 from custody_rules.timeline import build_timeline
-from custody_rules.training import ScenarioError, find_scenario, load_library
+from custody_rules.training import find_scenario, load_library
 from custody_rules.views.scenario import Scenario, Step, Walk, WalkEnd, steps, walk_end
 
 _library_option = click.option(
@@ -38,10 +37,8 @@ def _colour() -> bool | None:
 
 
 def _load(name: str, library: Path | None) -> Scenario:
-    try:
+    with domain_errors():
         return find_scenario(name, library)
-    except ScenarioError as exc:
-        raise InputProblem(str(exc).splitlines()) from None
 
 
 @click.group("scenario")
@@ -53,10 +50,8 @@ def command() -> None:
 @_library_option
 def list_command(library: Path | None) -> None:
     """List the scenarios: name and title."""
-    try:
+    with domain_errors():
         scenarios = load_library(library)
-    except ScenarioError as exc:
-        raise InputProblem(str(exc).splitlines()) from None
     click.echo(text_format.render_scenario_list(scenarios), nl=False)
 
 
@@ -87,15 +82,13 @@ def play_command(name: str, step_by_step: bool, output_format: str, output: Path
     Exit 0 when the walk ends with the scenario's expected findings, 1 when it does not, 2 when
     the scenario cannot be read."""
     scenario = _load(name, library)
-    try:
+    with domain_errors():
         if output is not None:
             refuse_clashes({"--output": output},
                            [Path(scenario.path), *([policy_path] if policy_path else [])])
         checker = Checker(policy=load_policy(policy_path))
-    except (PolicyError, RuleFileError, OutputError) as exc:
-        raise InputProblem([str(exc)]) from None
     try:
-        with interruptible():
+        with domain_errors(), interruptible():
             if output_format == "html":
                 walk = Walk(scenario.record.record_id, tuple(steps(checker, scenario.record)))
                 end = walk_end(walk, scenario)
@@ -106,17 +99,13 @@ def play_command(name: str, step_by_step: bool, output_format: str, output: Path
                     write_output(output, page.encode("utf-8"))
             else:
                 end = _play_text(checker, scenario, step_by_step, output)
-    except EngineError as exc:
-        raise EngineFailure(str(exc)) from None
-    except OutputError as exc:
-        raise InputProblem([str(exc)]) from None
     except Interrupted as stop:
         click.echo("scenario: interrupted; nothing written", err=True)
         sys.exit(stop.exit_code)
     except _Quit:
         click.echo("scenario: stopped", err=True)
-        sys.exit(EXIT_OK)
-    sys.exit(EXIT_OK if end.matches else EXIT_VIOLATIONS)
+        sys.exit(ExitCode.OK)
+    sys.exit(ExitCode.OK if end.matches else ExitCode.VIOLATIONS)
 
 
 def _play_text(checker: Checker, scenario: Scenario, step_by_step: bool,

@@ -28,7 +28,6 @@ from custody_rules.rulebook import (
     APPLIES,
     DEADLINE,
     END_ALIAS,
-    Check,
     Condition,
     Expr,
     Pattern,
@@ -348,10 +347,3 @@ def _with_slot(body: dict[str, Any], slot: int) -> dict[str, Any]:
     conditions = list(body.get("$and", [body]))
     return {"$and": [conditions[0], {"slot": slot}, *conditions[1:]]}
 
-
-def describe_check(check: Check) -> str:
-    """A one-line summary of a check's logic, for docs and `explain`."""
-    parts = [check.describe]
-    if check.deadline is not None:
-        parts.append(f"deadline {check.deadline.describe()}")
-    return "; ".join(parts)
