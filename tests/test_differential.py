@@ -174,6 +174,7 @@ def test_every_reference_is_for_a_rule_of_the_rulebook() -> None:
     assert not stale, f"references for rules that are not in the rulebook: {', '.join(stale)}"
 
 
+@pytest.mark.slow
 def test_engine_judges_every_generated_record(outcomes: list[Outcome]) -> None:
     failed = [o for o in outcomes if o.engine_error is not None]
     assert not failed, "\n".join(
@@ -182,6 +183,7 @@ def test_engine_judges_every_generated_record(outcomes: list[Outcome]) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule_id", RULES)
 def test_engine_matches_reference(outcomes: list[Outcome], rule_id: str) -> None:
     if rule_id not in REFERENCES:
@@ -199,6 +201,7 @@ def test_engine_matches_reference(outcomes: list[Outcome], rule_id: str) -> None
         pytest.fail("\n".join(report), pytrace=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule_id", RULES)
 def test_generated_records_exercise_the_rule(outcomes: list[Outcome], rule_id: str) -> None:
     """A rule the generated records never trigger, or never make fire, is not being compared."""
@@ -210,6 +213,7 @@ def test_generated_records_exercise_the_rule(outcomes: list[Outcome], rule_id: s
     assert fired, f"{rule_id} applied {applied} times but never produced a finding"
 
 
+@pytest.mark.slow
 def test_harness_compares_pending_and_violated_findings(outcomes: list[Outcome]) -> None:
     """The harness itself: every record was judged, a share of them as of a moment inside
     the custody; those give pending findings (with a due time, and only they), closed records
@@ -227,6 +231,7 @@ def test_harness_compares_pending_and_violated_findings(outcomes: list[Outcome])
     assert rv01["violated"] > 0 and rv01["pending"] > 0, rv01
 
 
+@pytest.mark.slow
 def test_comparison_detects_a_difference(outcomes: list[Outcome]) -> None:
     """A finding dropped, or its events or due time changed, is a disagreement."""
     outcome = next(o for o in outcomes if any(f[0] == "RV-01" and f[1] == "pending"

@@ -140,6 +140,7 @@ def test_every_record_passes_validation(variety: str) -> None:
         assert validated.warnings == (), raw["record_id"]
 
 
+@pytest.mark.slow
 def test_ids_are_unique(realistic: list[tuple[dict[str, Any], CustodyRecord]],
                         chaos: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     ids = [raw["record_id"] for raw, _ in realistic + chaos]
@@ -154,6 +155,7 @@ def test_ids_are_unique(realistic: list[tuple[dict[str, Any], CustodyRecord]],
 
 # --------------------------------------------------------------------------- realistic
 
+@pytest.mark.slow
 def test_local_times_carry_the_right_offset(
         realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     crossing = 0
@@ -167,6 +169,7 @@ def test_local_times_carry_the_right_offset(
     assert crossing >= 0.01 * len(realistic), "too few records cross a GMT/BST change"
 
 
+@pytest.mark.slow
 def test_children_places_and_years_are_spread(
         realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     ages: Counter[int | None] = Counter()
@@ -194,6 +197,7 @@ def test_children_places_and_years_are_spread(
     assert 0.3 < sum(o.indictable for o in offences) / len(offences) < 0.95
 
 
+@pytest.mark.slow
 def test_the_law_of_each_date_is_exercised(
         realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     """Issue 11: 17-year-olds on each side of both dates, birthdays at the local midnight the
@@ -222,6 +226,7 @@ def test_the_law_of_each_date_is_exercised(
     assert video > 0.002 * MIX
 
 
+@pytest.mark.slow
 def test_every_event_type_is_used(realistic: list[tuple[dict[str, Any], CustodyRecord]],
                                   chaos: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     for records in (realistic, chaos):
@@ -229,6 +234,7 @@ def test_every_event_type_is_used(realistic: list[tuple[dict[str, Any], CustodyR
         assert used == set(EVENT_TYPES)
 
 
+@pytest.mark.slow
 def test_most_records_are_closed_a_few_open(
         realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     open_ = [record for _, record in realistic if record.closed_at is None]
@@ -240,6 +246,7 @@ def test_most_records_are_closed_a_few_open(
             assert left is not None and record.closed_at >= max(e.at for e in record.events)
 
 
+@pytest.mark.slow
 def test_refusals_of_bail_follow_the_cambridgeshire_figures(
         realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     """Year to Feb 2024: 48 refused bail, 33 requests to the LA, 2 moved. With our ~40% of
@@ -268,6 +275,7 @@ def test_refusals_of_bail_follow_the_cambridgeshire_figures(
     assert for_inspector > 0.2 * uncertified
 
 
+@pytest.mark.slow
 def test_reviews_exploitation_and_forms_fall_short_as_reported(
         realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     reviews = [e for _, record in realistic for e in record.events if isinstance(e, Review)]
@@ -288,6 +296,7 @@ def test_reviews_exploitation_and_forms_fall_short_as_reported(
     assert 0.2 < sum(form is None or not form.complete for form in forms) / len(forms) < 0.6
 
 
+@pytest.mark.slow
 def test_about_forty_percent_are_fully_compliant(
         realistic: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     closed = [record for _, record in realistic if _left(record) is not None]
@@ -363,6 +372,7 @@ def _shortfalls(record: CustodyRecord) -> list[str]:
 
 # --------------------------------------------------------------------------- chaos
 
+@pytest.mark.slow
 def test_chaos_is_chaotic(chaos: list[tuple[dict[str, Any], CustodyRecord]]) -> None:
     shuffled = sum(
         [datetime.fromisoformat(e["at"].replace("Z", "+00:00")) for e in raw["events"]]

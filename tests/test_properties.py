@@ -10,6 +10,7 @@
 
 CI runs the derandomized profile (the same examples every run, a few minutes at most). To
 search harder: CUSTODY_RULES_HYPOTHESIS=explore python -m pytest tests/test_properties.py
+Every test here is marked `slow`: `pytest -m "not slow"` leaves them out.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from custody_rules.timeline import fact_fields
 from custody_rules.validate import BEFORE_ARRIVAL_ALLOWED, validate_record
 from tests import reference
 from tests.reference import expected_findings, load_all
+
+pytestmark = pytest.mark.slow
 
 settings.register_profile(
     "custody-ci", derandomize=True, deadline=None, database=None, print_blob=True,

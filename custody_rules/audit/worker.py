@@ -1,7 +1,7 @@
 """One worker process of an audit.
 
 A worker builds its own Checker (durable-rules allows one engine per process and its C core
-can crash: research section 9), reads its own share of the input from the files themselves,
+can crash: docs/engine.md), reads its own share of the input from the files themselves,
 and sends the parent one message per record, flushed at once: a compact digest and, if the
 report needs it, the record's rendered output (rendered by the report's own function, which the
 task carries: this package knows no output format). Nothing large crosses between processes.

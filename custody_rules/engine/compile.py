@@ -1,12 +1,12 @@
-"""Compile rule specs into durable-rules JSON, refusing every shape the research found unsafe.
+"""Compile rule specs into durable-rules JSON, refusing every shape measured to be unsafe.
 
 docs/engine.md records what durable-rules 2.0.28 gets wrong; this module is where each of
 those findings becomes a rule of construction:
 
-* every absence (`$not`) sits after the `end` fact, or it is judged too early (section 2);
+* every absence (`$not`) sits after the `end` fact, or it is judged too early;
 * no condition or join touches `id` or `sid` (bug B3, use-after-free);
 * no nested `$and`/`$or` group holds a join (bug B6, later expressions skipped);
-* no `any` gate (extra combined activations with facts, section 2);
+* no `any` gate (extra combined activations with facts);
 * every `$and` with a join ends with an always-true join (bug B2, heap over-read);
 * a housekeeping rule fires on `end` in every session (bug B1, free of garbage on delete);
 * no fact may reach more than 64 entry points (error 303), so busy types are sharded into slots.

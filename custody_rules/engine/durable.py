@@ -1,6 +1,6 @@
 """The durable-rules adapter: the only module that imports the C engine.
 
-How it is driven follows shared/research/durable-rules.md, section 9, with its workarounds:
+How it is driven follows docs/engine.md (what durable-rules gets wrong, and the workarounds):
 
 * one ruleset per process, built once (handles are never freed, and each stock Host starts
   threads that never stop, so we call the C functions directly and start none);
