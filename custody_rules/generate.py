@@ -28,6 +28,7 @@ statements of the rules disagree.
 
 from __future__ import annotations
 
+import calendar
 import random
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -1228,10 +1229,10 @@ def _pick(rng: random.Random, cumulative: list[float]) -> int:
 
 
 def _last_sunday(year: int, month: int) -> datetime:
-    """The instant (01:00 UTC) the UK clocks change on the last Sunday of the month."""
-    day = date(year, month, 31)
-    day -= timedelta(days=(day.weekday() + 1) % 7)
-    return datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)
+    """The instant the UK clocks change in March or October: 01:00 UTC on the month's last
+    Sunday (the Summer Time Order 2002)."""
+    sunday = max(week[calendar.SUNDAY] for week in calendar.monthcalendar(year, month))
+    return datetime(year, month, sunday, 1, 0, tzinfo=UTC)
 
 
 def _birth_date(rng: random.Random, local_day: date, age: int, birthday_tomorrow: bool) -> str:
@@ -1243,7 +1244,7 @@ def _birth_date(rng: random.Random, local_day: date, age: int, birthday_tomorrow
     last_birthday = local_day - timedelta(days=rng.randrange(365))
     year = last_birthday.year - age
     day = last_birthday.day
-    if last_birthday.month == 2 and day == 29 and not _leap(year):
+    if last_birthday.month == 2 and day == 29 and not calendar.isleap(year):
         day = 28
     return date(year, last_birthday.month, day).isoformat()
 
@@ -1255,10 +1256,6 @@ def _birthday_at(birthday: date, local_day: date, age: int) -> str | None:
         return None
     years = age + (1 if local_day < birthday else 0)
     return date(birthday.year - years, birthday.month, birthday.day).isoformat()
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 # --------------------------------------------------------------------------- chaos
