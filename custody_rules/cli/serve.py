@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from custody_rules.cli import EXIT_INPUT
+from custody_rules.cli.exits import ExitCode
 from custody_rules.cli.options import AsOf, InputProblem, policy_option
 
 TOKEN_ENV = "CUSTODY_RULES_TOKEN"
@@ -131,4 +131,4 @@ def command(paths: tuple[Path, ...], host: str, port: int, as_of_text: str | Non
             raise
     if not server.started:
         click.echo("custody-rules: the server could not start", err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(ExitCode.INPUT)
