@@ -169,9 +169,13 @@ def test_a_long_way_from_the_arrest_starts_the_clock_24_hours_after_it() -> None
 
 def test_an_extension_moves_the_limit_but_never_past_36_hours_or_back() -> None:
     def limit(*until: str) -> datetime | None:
-        events = [("arrival", "2024-01-10T09:00:00+00:00")]
+        # Given after the second review (s.42(4)), by an officer of unrecorded rank and for no
+        # recorded offence: taken at its word.
+        events = [("arrival", "2024-01-10T09:00:00+00:00"),
+                  ("review", "2024-01-10T14:00:00+00:00"),
+                  ("review", "2024-01-10T19:00:00+00:00")]
         events += [("extension", "2024-01-10T20:00:00+00:00") for _ in until]
-        extra = {f"e{n}": {"until": u} for n, u in enumerate(until, start=2)}
+        extra = {f"e{n}": {"until": u} for n, u in enumerate(until, start=4)}
         return timeline(record(*events, closed_at="2024-01-12T00:00:00+00:00",
                                **extra)).detention_limit
 
@@ -183,8 +187,9 @@ def test_an_extension_moves_the_limit_but_never_past_36_hours_or_back() -> None:
 
 
 def test_no_arrival_no_clock() -> None:
-    arrest = record(("arrival", "2024-01-10T09:00:00+00:00")).events[0]
-    assert detention_clock([arrest], {"arrest": arrest}) is None
+    rec = record(("arrival", "2024-01-10T09:00:00+00:00"))
+    arrest = rec.events[0]
+    assert detention_clock([arrest], {"arrest": arrest}, rec) is None
 
 
 # ------------------------------------------------------------------ ages
