@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from custody_rules.policy import Policy
 from custody_rules.record import RANK_LEVEL, Event, Rank
 from custody_rules.timeline import ReviewDeadline, Timeline
 from tests.reference import Expected, reference
 from tests.reference.juvenile import aa_who_can_act_on_site
-from tests.reference.population import code_c_juvenile, known_age, pace_juvenile
+from tests.reference.population import LONDON, code_c_juvenile, known_age, pace_juvenile
 
 INSPECTOR = RANK_LEVEL[Rank.INSPECTOR]
 REMOTE = ("telephone", "video")
@@ -218,6 +218,16 @@ def right_review_officer(t: Timeline, policy: Policy) -> Iterator[Expected]:
                 yield Expected("RV-04", "violated", frozenset(events))
 
 
+VIDEO_REVIEWS_FROM = date(2015, 1, 8)  # SI 2014/3279: s.40A(2) prefers video from then
+
+
+def video_regulations_in_force(t: Timeline) -> bool:
+    """The record is judged by the law of the UK day of arrival."""
+    first = arrival(t)
+    moment = first.at if first else t.judged_at
+    return moment.astimezone(LONDON).date() >= VIDEO_REVIEWS_FROM
+
+
 @reference("RV-05")
 def remote_reviews_where_allowed(t: Timeline, policy: Policy) -> Iterator[Expected]:
     """No remote review after charge (s.40A(1)); a telephone review before charge with no
@@ -232,7 +242,8 @@ def remote_reviews_where_allowed(t: Timeline, policy: Policy) -> Iterator[Expect
             assert charge is not None
             if mode(review) in REMOTE:
                 yield Expected("RV-05", "violated", frozenset(events | {charge.id}))
-        elif mode(review) == "telephone" and not has_text(getattr(review, "remote_reason", None)):
+        elif (mode(review) == "telephone" and video_regulations_in_force(t)
+              and not has_text(getattr(review, "remote_reason", None))):
             yield Expected("RV-05", "needs_review", frozenset(events))
 
 
