@@ -129,7 +129,10 @@ def test_seventeen_in_2011_was_not_a_code_c_juvenile(checker: Checker) -> None:
 
 def test_seventeen_in_2014_was_a_code_c_juvenile(checker: Checker) -> None:
     result = _seventeen_in(checker, 2014)
-    assert {"AA-01", "AA-04", "JV-01", "RV-07"} <= _violated(result)
+    assert {"AA-01", "AA-04", "JV-01"} <= _violated(result)
+    # The review without an appropriate adult is a guidance finding only from 17 Feb 2021.
+    assert "RV-07" not in _violated(result)
+    assert "RV-07" in _violated(_seventeen_in(checker, 2022))
 
 
 

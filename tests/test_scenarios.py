@@ -120,7 +120,7 @@ def test_list_and_show(tmp_path: Path) -> None:
                    exit_code=0).stdout
     assert "Source: R (M) v Gateshead Council [2006] EWCA Civ 221" in shown
     assert "g13   secure accommodation requested from Gateshead" in shown
-    assert "Expected findings (3)" in shown and "Disputed (1)" in shown
+    assert "Expected findings (3)" in shown and "Disputed" not in shown
     missing = invoke(["scenario", "show", "no-such-case", "--library", str(LIBRARY)], 2)
     assert "no scenario 'no-such-case'" in missing.stderr
     # What the law would find and the rules do not is shown too, when a scenario records it.
@@ -129,9 +129,13 @@ def test_list_and_show(tmp_path: Path) -> None:
     expected_path = library / "gateshead-2004" / "expected.json"
     expected = json.loads(expected_path.read_text())
     expected["not_found"] = [{"rule": "PC-07", "why": "a test entry"}]
+    # A finding the library disputes is shown apart (the RV-07 guidance check once disputed
+    # here now has its effective date, so the library itself disputes nothing).
+    expected["disputed"] = [{**expected["findings"][0], "why": "a disputed test entry"}]
     expected_path.write_text(json.dumps(expected))
     shown = invoke(["scenario", "show", "gateshead-2004", "--library", str(library)], 0).stdout
     assert "Not found (1)" in shown and "PC-07: a test entry" in shown
+    assert "Disputed (1)" in shown and "a disputed test entry" in shown
 
 
 def test_step_does_not_wait_without_a_terminal() -> None:

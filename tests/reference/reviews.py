@@ -221,11 +221,19 @@ def right_review_officer(t: Timeline, policy: Policy) -> Iterator[Expected]:
 VIDEO_REVIEWS_FROM = date(2015, 1, 8)  # SI 2014/3279: s.40A(2) prefers video from then
 
 
-def video_regulations_in_force(t: Timeline) -> bool:
-    """The record is judged by the law of the UK day of arrival."""
+# The guidance that an appropriate adult attend reviews: PNLD, 17 February 2021.
+AA_AT_REVIEWS_EXPECTED_FROM = date(2021, 2, 17)
+
+
+def arrival_day(t: Timeline) -> date:
+    """The UK day of arrival: a record is judged by the law (and guidance) of that day."""
     first = arrival(t)
     moment = first.at if first else t.judged_at
-    return moment.astimezone(LONDON).date() >= VIDEO_REVIEWS_FROM
+    return moment.astimezone(LONDON).date()
+
+
+def video_regulations_in_force(t: Timeline) -> bool:
+    return arrival_day(t) >= VIDEO_REVIEWS_FROM
 
 
 @reference("RV-05")
@@ -292,7 +300,7 @@ def representations_at_reviews(t: Timeline, policy: Policy) -> Iterator[Expected
         elif present:
             if not offered:
                 yield Expected("RV-07", "violated", frozenset(events))
-        else:
+        elif arrival_day(t) >= AA_AT_REVIEWS_EXPECTED_FROM:
             yield Expected("RV-07", "violated", frozenset(events))
 
 
