@@ -17,7 +17,8 @@ the reused session and its run under AddressSanitizer: docs/engine-sanitizer.md.
   FNV-1a hash of its id alone: see ID_LIMIT;
 * only one session ever lives (more than 1024 corrupt the ruleset, bug B4; two whose ids hash
   alike share facts, bug B7);
-* a housekeeping rule fires on `end` so that no session is deleted before any action ran (B1);
+* a housekeeping rule fires on `end`, so that an action has run in a session before it is
+  deleted; one in which none ran (a failure before any) is never deleted (bug B1);
 * no wall-clock timers: all time logic is arithmetic on event times.
 
 The former way, a fresh session per record deleted afterwards, is kept (`reuse_session=False`)
@@ -79,6 +80,7 @@ class DurableEngine:
         self.reloads = 0  # times the ruleset was rebuilt after a failure or an unclean session
         self._starting = False
         self._state: int | None = None  # the reused session's state handle, once it exists
+        self._acted = False  # whether an action has run in the live session (bug B1)
         self._load()
 
     def _load(self) -> None:
@@ -93,6 +95,7 @@ class DurableEngine:
             raise EngineError("-", f"durable-rules refused the compiled ruleset: {exc}") from None
         self._next_id = 0
         self._state = None
+        self._acted = False
         # Run one empty record at start-up, so that the first real record does not meet a
         # fresh state pool (bug B1 showed only once slots were reused), and so that an action
         # has run in the reused session before it could ever be deleted.
@@ -207,16 +210,26 @@ class DurableEngine:
             return f"facts left in the session: {remaining[:200]}"
         if self._state is not None and durable_rules_engine.start_action_for_state(
                 self._handle, self._state) is not None:
+            self._acted = True
             return "an activation left pending in the session"
         return None
 
     def _end_session(self) -> None:
-        """Delete the reused session (an error means there was none); the next record starts
-        a new one, numbering its facts from 0 again."""
-        with contextlib.suppress(durable_rules_engine.error):
-            durable_rules_engine.delete_state(self._handle, SESSION)
+        """Delete the reused session; the next record starts a new one, numbering its facts
+        from 0 again."""
+        self._delete(SESSION)
         self._next_id = 0
         self._state = None
+
+    def _delete(self, sid: str) -> None:
+        """Delete a session, but only one in which an action has run: deleting any other frees
+        pointers durable never set (bug B1), which aborts the process. Such a session is left
+        where it is; only a failure leaves one, and a failure reloads the ruleset anyway."""
+        if self._acted:
+            # An error here means there was no such session.
+            with contextlib.suppress(durable_rules_engine.error):
+                durable_rules_engine.delete_state(self._handle, sid)
+        self._acted = False
 
     def _recover(self, record_id: str, failure: str | None) -> None:
         """After a failure (or an unclean session, failure None): never reuse that state.
@@ -247,12 +260,11 @@ class DurableEngine:
                                       strict=True)]
         self._name_facts(sid, ids, record_facts, end_facts, owners)
         hits: list[Hit] = []
+        self._acted = False
         try:
             failure = self._judge(sid, record_facts, end_facts, facts, hits)
         finally:
-            # An error here means nothing was stored for this session.
-            with contextlib.suppress(durable_rules_engine.error):
-                durable_rules_engine.delete_state(self._handle, sid)
+            self._delete(sid)
         if failure is not None:
             # The action loop may have stopped half-way: never reuse that ruleset's state.
             self._recover(record_id, failure)
@@ -268,6 +280,8 @@ class DurableEngine:
             raise durable_rules_engine.error("a fact was reported as already observed")
         started = durable_rules_engine.start_action_for_state(self._handle, state)
         message = started[1] if started else None
+        if message:
+            self._acted = True
         while message:
             for name, bound in orjson.loads(message).items():
                 if name != HOUSEKEEPING:
