@@ -28,6 +28,7 @@ from custody_rules.errors import EngineError
 from custody_rules.examples import example_record
 from custody_rules.generate import generate_records
 from custody_rules.record import CustodyRecord
+from custody_rules.timeline import Fact
 from custody_rules.validate import validate_record
 from tests.conftest import ROOT
 from tests.test_differential import _inside
@@ -170,9 +171,13 @@ def test_facts_left_behind_are_found_and_the_engine_reloaded(
 
 
 def test_a_pending_activation_counts_as_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An `end` fact asserted behind the engine's back, its activations not run."""
     engine = _engine(Checker())
-    end = {"sid": SESSION, "id": "pending", "type": "end", "at": 0, "open": 0, "slot": 0}
-    durable_rules_engine.assert_facts(engine._handle, json.dumps([end]))
+    end = Fact("end", 0, {"open": 0, "left": 0, "left_by": "none", "judged_at": 0}, ())
+    _, copies, _ = engine._engine_facts([end])
+    for number, copy in enumerate(copies):
+        copy.update(sid=SESSION, id=f"pending-{number}")
+    durable_rules_engine.assert_facts(engine._handle, json.dumps(copies))
     assert str(engine.leftover()).startswith("facts left in the session: [")
     monkeypatch.setattr(durable_rules_engine, "get_facts", lambda handle, sid: "[]")
     assert engine.leftover() == "an activation left pending in the session"
