@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -226,3 +227,14 @@ def test_a_start_up_record_that_fails_is_an_engine_error(
     assert str(caught.value) == (
         "record -: rule engine failed: durable-rules failed its start-up record: Could not "
         "start action, error code: 999")
+
+
+def test_threads_sharing_a_checker_judge_one_record_at_a_time(checker: Checker) -> None:
+    """The server's threads may share one Checker: the session is used by one record at a
+    time, so every record is judged as it is alone."""
+    records = [_record(raw) for raw in generate_records(60, SEED, variety="chaos")]
+    alone = [_judgement(checker, record, None) for record in records]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda record: _judgement(checker, record, None), records))
+    assert together == alone
+    assert _engine(checker).leftover() is None

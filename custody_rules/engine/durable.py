@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,6 +82,9 @@ class DurableEngine:
         self._starting = False
         self._state: int | None = None  # the reused session's state handle, once it exists
         self._acted = False  # whether an action has run in the live session (bug B1)
+        # One record at a time: two threads judging at once would share the reused session.
+        # Re-entrant, because a reload judges the start-up record from inside `hits`.
+        self._lock = threading.RLock()
         self._load()
 
     def _load(self) -> None:
@@ -109,11 +113,12 @@ class DurableEngine:
     def hits(self, record_id: str, facts: Sequence[Fact]) -> list[Hit]:
         """Evaluate one record; an engine failure raises EngineError, never a silent pass."""
         record_facts, end_facts, owners = self._engine_facts(facts)
-        if self._reuse and len(owners) <= ID_WINDOW:
-            return self._judge_in_session(record_id, record_facts, end_facts, owners, facts)
-        if self._reuse:  # too many facts for the id guarantee: alone, with no other session
-            self._end_session()
-        return self._judge_alone(record_id, record_facts, end_facts, owners, facts)
+        with self._lock:
+            if self._reuse and len(owners) <= ID_WINDOW:
+                return self._judge_in_session(record_id, record_facts, end_facts, owners, facts)
+            if self._reuse:  # too many facts for the id guarantee: alone, with no other session
+                self._end_session()
+            return self._judge_alone(record_id, record_facts, end_facts, owners, facts)
 
     def _engine_facts(
         self, facts: Sequence[Fact]
