@@ -25,10 +25,10 @@ from custody_rules.rulebook import (
     Status,
 )
 from custody_rules.timeline import Fact, Timeline, uk_date
+from custody_rules.uktime import as_of_day, clock_time, format_duration, time_left
 
 STATUS_ORDER = {Status.VIOLATED: 0, Status.PENDING: 1, Status.NEEDS_REVIEW: 2}
 SEVERITY_ORDER = {severity: severity.rank for severity in Severity}
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @frozen
@@ -157,7 +157,7 @@ def _finding(
         events.extend(event for event in fact.event_ids if event not in events)
     obligation = None
     if status is Status.PENDING and due is not None:
-        left = format_duration(due - timeline.judged_at)
+        left = format_duration(time_left(due, timeline.judged_at))
         obligation = render(check.pending) if check.pending else f"{rule.title}."
         message = f"Due by {render.time(due)} (in {left}): {obligation}"
     else:
@@ -194,8 +194,7 @@ class _Renderer:
         self.timeline = timeline
         self.rulebook = rulebook
         self.due = due
-        first = timeline.events[0].at if timeline.events else timeline.judged_at
-        self.first_day = first.astimezone(timeline.offset_at(first)).date()
+        self.today = as_of_day(timeline.judged_at)
 
     def __call__(self, template: str) -> str:
         out: list[str] = []
@@ -234,20 +233,5 @@ class _Renderer:
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
     def time(self, moment: datetime) -> str:
-        local = moment.astimezone(self.timeline.offset_at(moment))
-        text = f"{local.hour:02d}:{local.minute:02d}"
-        if local.date() != self.first_day:
-            # Not strftime("%b"): that follows the process's locale, and output must not.
-            text += f" on {local.day} {MONTHS[local.month - 1]}"
-        return text
-
-
-def format_duration(delta: timedelta) -> str:
-    """`10h10m`, `45m`, `26h05m`: elapsed times as custody staff write them (in hours, as the
-    PACE clock counts)."""
-    minutes = int(delta.total_seconds() // 60)
-    sign = "-" if minutes < 0 else ""
-    hours, minutes = divmod(abs(minutes), 60)
-    if hours:
-        return f"{sign}{hours}h{minutes:02d}m" if minutes else f"{sign}{hours}h"
-    return f"{sign}{minutes}m"
+        """UK time, with the date when it is not the as-of day."""
+        return clock_time(moment, self.today)

@@ -11,6 +11,7 @@ import click
 from custody_rules.checker import Checker
 from custody_rules.cli.exits import ExitCode, InputProblem, domain_errors
 from custody_rules.cli.options import as_of_option, policy_option, pseudonymise_options
+from custody_rules.cli.output import show
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
 from custody_rules.horizon import judgement_problem
@@ -19,6 +20,7 @@ from custody_rules.privacy import Pseudonymiser
 from custody_rules.read import read_record_file
 from custody_rules.validate import validate_record
 from custody_rules.views.handover import handover_for
+from custody_rules.views.report import check_report
 
 
 @click.command("check")
@@ -51,8 +53,8 @@ def command(record: Path, as_of: datetime | None, output_format: str, full: bool
     if output_format == "json":
         click.echo(json_format.render(result, handover), nl=False)
     elif handover is not None and not full:
-        click.echo(text_format.render_handover(handover), nl=False,
-                   color=sys.stdout.isatty() or None)
+        show(lambda width: text_format.render_handover(handover, width))
     else:
-        click.echo(text_format.render(result), nl=False, color=sys.stdout.isatty() or None)
+        report = check_report(result)
+        show(lambda width: text_format.render(report, width))
     sys.exit(ExitCode.VIOLATIONS if result.violated else ExitCode.OK)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 from custody_rules.checker import Checker
 from custody_rules.cli.exits import InputProblem, domain_errors
 from custody_rules.cli.options import as_of_option, policy_option
+from custody_rules.cli.output import show
 from custody_rules.formatters import json as json_format
 from custody_rules.formatters import text as text_format
 from custody_rules.policy import load_policy
@@ -44,5 +44,4 @@ def command(record: Path, rule_id: str, as_of: datetime | None, output_format: s
     if output_format == "json":
         click.echo(json_format.render_explanation(explanation), nl=False)
     else:
-        click.echo(text_format.render_explanation(explanation), nl=False,
-                   color=sys.stdout.isatty() or None)
+        show(lambda width: text_format.render_explanation(explanation, width))

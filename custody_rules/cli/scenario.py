@@ -14,10 +14,12 @@ import sys
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from custody_rules.checker import Checker
 from custody_rules.cli.exits import ExitCode, domain_errors
 from custody_rules.cli.options import policy_option
+from custody_rules.cli.output import FILE_WIDTH, console, show
 from custody_rules.formatters import html as html_format
 from custody_rules.formatters import text as text_format
 from custody_rules.interrupt import Interrupted, interruptible
@@ -30,10 +32,6 @@ from custody_rules.views.scenario import Scenario, Step, Walk, WalkEnd, steps, w
 _library_option = click.option(
     "--library", "library", type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None, help="A directory of scenarios instead of the shipped library.")
-
-
-def _colour() -> bool | None:
-    return sys.stdout.isatty() or None
 
 
 def _load(name: str, library: Path | None) -> Scenario:
@@ -52,7 +50,7 @@ def list_command(library: Path | None) -> None:
     """List the scenarios: name and title."""
     with domain_errors():
         scenarios = load_library(library)
-    click.echo(text_format.render_scenario_list(scenarios), nl=False)
+    show(lambda width: text_format.render_scenario_list(scenarios, width))
 
 
 @command.command("show")
@@ -63,7 +61,7 @@ def show_command(name: str, library: Path | None) -> None:
     scenario = _load(name, library)
     last = max(event.at for event in scenario.record.events)
     timeline = build_timeline(scenario.record, None, last)
-    click.echo(text_format.render_scenario_show(scenario, timeline), nl=False, color=_colour())
+    show(lambda width: text_format.render_scenario_show(scenario, timeline, width))
 
 
 @command.command("play")
@@ -111,24 +109,26 @@ def play_command(name: str, step_by_step: bool, output_format: str, output: Path
 def _play_text(checker: Checker, scenario: Scenario, step_by_step: bool,
                output: Path | None) -> WalkEnd:
     written: list[str] = []
+    out = console()
+    width = out.width if output is None else FILE_WIDTH
 
-    def say(text: str) -> None:
+    def say(text: Text) -> None:
         if output is None:
-            click.echo(text, nl=False, color=_colour())
+            out.print(text, end="")
         else:
-            written.append(click.unstyle(text))
+            written.append(text.plain)
 
     # Waiting makes sense only for a person at a terminal, never for a script or a file.
     interactive = step_by_step and output is None and sys.stdin.isatty()
-    say(text_format.render_scenario_header(scenario) + "\n")
+    say(text_format.render_scenario_header(scenario, width) + "\n")
     taken: list[Step] = []
     for step in steps(checker, scenario.record):
         taken.append(step)
-        say(text_format.render_step(step))
+        say(text_format.render_step(step, width))
         if interactive and not step.final:
             _wait_for_key()
     end = walk_end(Walk(scenario.record.record_id, tuple(taken)), scenario)
-    say(text_format.render_walk_end(end))
+    say(text_format.render_walk_end(end, width))
     if output is not None:
         write_output(output, "".join(written).encode("utf-8"))
     return end

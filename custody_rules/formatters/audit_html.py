@@ -31,9 +31,10 @@ from custody_rules.audit.summary import (
 from custody_rules.audit.summary import where as place
 from custody_rules.audit.worker import RenderRecord
 from custody_rules.findings import RecordResult
-from custody_rules.formatters import local_iso
 from custody_rules.record import event_type
 from custody_rules.textsafe import scrub
+from custody_rules.uktime import as_of_words, iso
+from custody_rules.views.narrative import clock_time
 
 # A browser struggles past a few thousand sections; beyond this the JSON report has them all.
 RECORD_SECTIONS_KEPT = 2000
@@ -99,6 +100,7 @@ class HtmlReport:
             self.left_out += 1
 
     def finish(self, summary: AuditSummary) -> None:
+
         summary = scrub(summary)
         out = self.out
         out.write(_head(summary).encode())
@@ -154,7 +156,7 @@ def _not_checked_row(digest: RecordDigest) -> str:
 
 
 def _head(s: AuditSummary) -> str:
-    as_of = f"; open records judged as of {escape(s.horizon)}"
+    as_of = f" as of {escape(s.as_of)}" if s.as_of else ""
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
@@ -317,8 +319,10 @@ def _sparkline(points: Sequence[tuple[str, float | None]]) -> str:
 
 
 def record_section(result: RecordResult, digest: RecordDigest) -> str:
-    """One record's findings and timeline (rendered in the worker that checked it)."""
+
+
     result, digest = scrub(result), scrub(digest)
+    """One record's findings and timeline (rendered in the worker that checked it)."""
     timeline = result.timeline
     record = timeline.record
     where = place(digest.source, digest.line)
@@ -327,7 +331,7 @@ def record_section(result: RecordResult, digest: RecordDigest) -> str:
     for finding in result.findings:
         for event_id in finding.events:
             flagged.setdefault(event_id, []).append(finding.rule)
-        due = (f" Due {escape(local_iso(finding.due, timeline))}."
+        due = (f" Due {escape(clock_time(finding.due, timeline))}."
                if finding.due is not None else "")
         question = f"<br><i>{escape(finding.question)}</i>" if finding.question else ""
         rows.append(
@@ -349,7 +353,8 @@ def record_section(result: RecordResult, digest: RecordDigest) -> str:
         note = f" <span class=muted>{escape(event.note)}</span>" if event.note else ""
         css = " class=flagged" if event.id in flagged else ""
         events.append(
-            f"<li{css}><time>{escape(local_iso(event.at, timeline).replace('T', ' '))}</time>"
+            f"<li{css}><time datetime='{iso(event.at)}'>{escape(clock_time(event.at, timeline))}"
+            "</time>"
             f"<b>{escape(event_type(event).replace('_', ' '))}</b> "
             f"<span class=muted>[{escape(event.id)}]</span>{by}{note}{tags}</li>")
     compliance = percent(digest.compliance)
@@ -357,7 +362,7 @@ def record_section(result: RecordResult, digest: RecordDigest) -> str:
     return (
         f"<section class=record id='r{digest.index}'><h3>Record {escape(result.record_id)}</h3>"
         f"<p class=muted>{escape(where)} &middot; {station} &middot; compliance {compliance}"
-        f" &middot; judged as of {escape(local_iso(result.as_of, timeline))}</p>"
+        f" &middot; judged as of {escape(as_of_words(result.as_of))}</p>"
         "<table class=findings><tr><th>rule</th><th>status</th><th>severity</th>"
         "<th>finding</th><th>events</th></tr>" + "".join(rows) + "</table>"
         "<ol class=timeline>" + "".join(events) + "</ol></section>\n"

@@ -12,9 +12,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from custody_rules.findings import Finding, RecordResult, format_duration
-from custody_rules.formatters import local_iso
+from custody_rules.findings import Finding, RecordResult
 from custody_rules.rulebook import Rulebook, RuleSpec, Status
+from custody_rules.uktime import format_duration, iso
 from custody_rules.views.explain import CheckVerdict, Explanation, FactUse
 from custody_rules.views.handover import Handover
 
@@ -30,7 +30,7 @@ def finding_to_dict(finding: Finding, result: RecordResult) -> dict[str, Any]:
         "citations": list(finding.citations),
     }
     if finding.status is Status.PENDING and finding.due is not None:
-        out["due"] = local_iso(finding.due, result.timeline)
+        out["due"] = iso(finding.due)
     if finding.question:
         out["question"] = finding.question
     if finding.thresholds:
@@ -44,7 +44,7 @@ def result_to_dict(result: RecordResult, handover: Handover | None = None) -> di
     child is still held, so that closed records keep exactly the contract's shape."""
     out: dict[str, Any] = {
         "record_id": result.record_id,
-        "as_of": local_iso(result.as_of, result.timeline),
+        "as_of": iso(result.as_of),
         "findings": [finding_to_dict(finding, result) for finding in result.findings],
         "rules_applied": list(result.applied),
         "ruleset": {"version": result.ruleset_version, "digest": result.ruleset_digest},
@@ -60,12 +60,11 @@ def _minutes(delta: timedelta) -> int:
 
 
 def _time(moment: datetime | None) -> str | None:
-    # Handover times are already in the record's own offset.
-    return moment.isoformat() if moment is not None else None
+    return iso(moment) if moment is not None else None
 
 
 def handover_to_dict(handover: Handover) -> dict[str, Any]:
-    """The handover as data: times in the record's offset, durations in whole minutes."""
+    """The handover as data: times in UK time, durations in whole minutes."""
     clock = handover.clock
     review = handover.next_review
     return {
@@ -84,12 +83,13 @@ def handover_to_dict(handover: Handover) -> dict[str, Any]:
             "extension_event": clock.extension.id if clock.extension else None,
             "running": clock.running,
             "stopped_at_charge": _time(clock.stopped_at_charge),
-            "minutes_left": _minutes(clock.limit - handover.as_of) if clock.running else None,
+            "minutes_left": (_minutes(clock.time_left) if clock.time_left is not None
+                             else None),
         },
         "next_review": None if review is None else {
             "number": review.number,
             "due": _time(review.due),
-            "minutes_left": _minutes(review.due - handover.as_of),
+            "minutes_left": _minutes(review.time_left),
             "counted_from_event": review.counted_from.id,
             "after_charge": review.after_charge,
         },
@@ -111,11 +111,10 @@ def handover_to_dict(handover: Handover) -> dict[str, Any]:
 def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
     """`explain --format json`: the same answer as the text, as data."""
     rule = explanation.rule
-    timeline = explanation.timeline
 
     def use(item: FactUse) -> dict[str, Any]:
         return {"alias": item.alias, "type": item.type, "events": list(item.event_ids),
-                "at": local_iso(item.at, timeline), "summary": item.summary}
+                "at": iso(item.at), "summary": item.summary}
 
     def check(verdict: CheckVerdict) -> dict[str, Any]:
         return {
@@ -123,7 +122,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
             "outcome": verdict.outcome.value,
             "describe": verdict.check.describe,
             "reason": verdict.reason,
-            "deadline": local_iso(verdict.deadline, timeline) if verdict.deadline else None,
+            "deadline": iso(verdict.deadline) if verdict.deadline else None,
             "deadline_rule": verdict.deadline_rule,
             "thresholds": list(verdict.thresholds),
             "used": [use(u) for u in verdict.used],
@@ -134,7 +133,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
 
     return {
         "record_id": explanation.record_id,
-        "as_of": local_iso(explanation.as_of, timeline),
+        "as_of": iso(explanation.as_of),
         "rule": rule.id,
         "title": rule.title,
         "verdict": explanation.verdict.value,

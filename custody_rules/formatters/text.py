@@ -1,22 +1,29 @@
-"""Text for a person at a terminal: violations by severity, then what falls due, then what
-needs a person's judgement. Times are shown in the record's own UTC offset.
+"""Text for a person at a terminal, as rich Text: the check report (violations by severity,
+then time, one rule's findings together; then what falls due; then what needs a person's
+judgement), the sergeant's handover, `explain`, and the training scenarios.
 
-`render_handover` is the one-screen view of a child still held, for the sergeant taking over.
+Every function takes the width to wrap at (the terminal's, from the console) and returns one
+rich Text: styles are spans, so the console decides whether a stream shows them (never on a
+stream that is not a terminal, nor with NO_COLOR or TERM=dumb), and text from a record is never
+read as markup. Times are UK time (`custody_rules.uktime`).
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable, Sequence
 
-from custody_rules.findings import Finding, RecordResult, format_duration
-from custody_rules.formatters import local_iso
-from custody_rules.formatters.style import style
+from rich.text import Text
+
+from custody_rules.findings import Finding
 from custody_rules.rulebook import Severity, Status
 from custody_rules.textsafe import scrub
 from custody_rules.timeline import Timeline
+from custody_rules.uktime import as_of_words, format_duration, time_left
 from custody_rules.views.explain import CheckVerdict, Explanation, FactUse, Outcome, Verdict
 from custody_rules.views.handover import Handover, Obligation, PaceClock
 from custody_rules.views.narrative import clock_time, describe_event
+from custody_rules.views.report import CheckReport, RuleFindings
 from custody_rules.views.scenario import Change, ExpectedFinding, Scenario, Step, WalkEnd
 
 SEVERITY_LABEL = {
@@ -27,81 +34,149 @@ SEVERITY_LABEL = {
     Severity.GOOD_PRACTICE: "Good practice",
 }
 STATUS_COLOUR = {Status.VIOLATED: "red", Status.PENDING: "yellow", Status.NEEDS_REVIEW: "cyan"}
-WIDTH = 100
+WIDTH = 80  # when no console says otherwise
+
+Line = Text | str
 
 
-def render(result: RecordResult) -> str:
-    """The whole report as text with ANSI styles (the CLI strips them off a terminal)."""
-    result = scrub(result)
-    lines: list[str] = []
+def style(text: str, fg: str | None = None, bold: bool = False, dim: bool = False) -> Text:
+    """`text` with a style span (not a base style: appending to it adds plain text)."""
+    out = Text(text)
+    names = [name for name, on in ((fg or "", bool(fg)), ("bold", bold), ("dim", dim)) if on]
+    if names and text:
+        out.stylize(" ".join(names))
+    return out
+
+
+def _cat(*parts: Line) -> Text:
+    out = Text()
+    for part in parts:
+        out.append(part)
+    return out
+
+
+def _text(lines: Iterable[Line]) -> Text:
+    """The lines as one Text, ending with a newline."""
+    out = Text()
+    for line in lines:
+        out.append(line)
+        out.append("\n")
+    return out
+
+
+class _Wrap:
+    """Wrapping at one width, with an indent for the first line and one for the rest."""
+
+    def __init__(self, width: int):
+        self.width = max(40, width)
+
+    def __call__(self, text: str, indent: str, hang: str | None = None) -> list[str]:
+        return textwrap.wrap(text, width=self.width, initial_indent=indent,
+                             subsequent_indent=indent if hang is None else hang,
+                             break_on_hyphens=False) or [indent]
+
+
+def _lead(wrap: _Wrap, lead: Text, rest: str, indent: str, hang: str) -> list[Line]:
+    """`indent` + `lead` (styled) + `rest`, wrapped, with the style kept on the lead."""
+    lines = wrap(lead.plain + rest, indent, hang)
+    return [_cat(indent, lead, lines[0][len(indent) + len(lead.plain):]), *lines[1:]]
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 expected finding`, `3 expected findings`."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+# --------------------------------------------------------------------------- check
+
+def render(report: CheckReport, width: int = WIDTH) -> Text:
+
+    report = scrub(report)
+    """The whole report of one checked record."""
+    wrap = _Wrap(width)
+    result = report.result
     held = "still held" if result.timeline.still_held else "left police detention"
-    as_of = local_iso(result.as_of, result.timeline).replace("T", " ")
-    lines.append(style(f"Record {result.record_id}", bold=True)
-                 + f"  (as of {as_of}; {held})")
-    violated = [f for f in result.findings if f.status is Status.VIOLATED]
-    pending = [f for f in result.findings if f.status is Status.PENDING]
-    review = [f for f in result.findings if f.status is Status.NEEDS_REVIEW]
-    if not result.findings:
+    title = f"Record {result.record_id}"
+    head = wrap(f"{title}  (as of {as_of_words(result.as_of)}; {held})", "", "  ")
+    lines: list[Line] = [_cat(style(title, bold=True), head[0][len(title):]), *head[1:]]
+    if report.no_child_rule:
+        lines.extend(wrap(report.no_child_rule, ""))
+    elif not result.findings:
         lines.append(style("No findings: every rule that applied was met.", fg="green"))
-    if violated:
+    if report.violated:
+        count = sum(len(group.findings) for group in report.violated)
         lines.append("")
-        lines.append(style(f"Violations ({len(violated)})", fg="red", bold=True))
+        lines.append(style(f"Violations ({count})", fg="red", bold=True))
         for severity in Severity:
-            group = [f for f in violated if f.severity is severity]
-            if group:
+            groups = [g for g in report.violated if g.severity is severity]
+            if groups:
                 lines.append(style(f"  {SEVERITY_LABEL[severity]}", bold=True))
-                lines.extend(line for f in group for line in _finding(f, result))
-    if pending:
+                lines.extend(line for g in groups for line in _rule_group(g, report, wrap))
+    if report.falling_due:
         lines.append("")
-        lines.append(style(f"Falling due ({len(pending)})", fg="yellow", bold=True))
-        for finding in sorted(pending, key=lambda f: (f.due is None, f.due)):
-            lines.extend(_finding(finding, result))
-    if review:
+        lines.append(style(f"Falling due ({len(report.falling_due)})", fg="yellow", bold=True))
+        for finding in report.falling_due:
+            group = RuleFindings(finding.rule, finding.title, finding.severity, (finding,))
+            lines.extend(_rule_group(group, report, wrap))
+    if report.needs_judgement:
+        count = sum(len(group.findings) for group in report.needs_judgement)
         lines.append("")
-        lines.append(style(f"Needs a person's judgement ({len(review)})", fg="cyan",
-                                 bold=True))
-        lines.extend(line for f in review for line in _finding(f, result))
+        lines.append(style(f"Needs a person's judgement ({count})", fg="cyan", bold=True))
+        lines.extend(line for g in report.needs_judgement for line in _rule_group(g, report, wrap))
     for warning in result.warnings:
-        lines.append(style(f"warning: {warning}", fg="magenta"))
+        lines.extend(style(line, fg="magenta") for line in wrap(f"warning: {warning}", "", "  "))
     lines.append("")
-    lines.append(f"{len(result.applied)} of {len(result.in_force)} rules applied; ruleset "
-                 f"{result.ruleset_version} ({result.ruleset_digest}).")
-    return "\n".join(lines) + "\n"
+    lines.extend(wrap(f"{len(result.applied)} of {len(result.in_force)} rules applied; ruleset "
+                      f"{result.ruleset_version} ({result.ruleset_digest}).", ""))
+    return _text(lines)
 
 
-def _finding(finding: Finding, result: RecordResult) -> list[str]:
-    colour = STATUS_COLOUR[finding.status]
-    head = style(f"    {finding.rule}", fg=colour, bold=True) + f"  {finding.title}"
-    if finding.status is Status.PENDING and finding.due is not None:
-        left = format_duration(finding.due - result.as_of)
-        due = local_iso(finding.due, result.timeline)[11:16]
-        head += style(f"  [due {due}, in {left}]", fg=colour)
-    out = [head]
-    wrap = textwrap.TextWrapper(width=WIDTH, initial_indent="      ", subsequent_indent="      ")
-    out.extend(wrap.wrap(finding.message))
-    if finding.question:
-        out.extend(wrap.wrap(f"Question: {finding.question}"))
-    details = f"{'; '.join(finding.citations)}. Events: {', '.join(finding.events) or '-'}"
-    if finding.thresholds:
-        details += f". Policy: {', '.join(finding.thresholds)}"
-    out.extend(style(line, dim=True) for line in wrap.wrap(details))
+def _rule_group(group: RuleFindings, report: CheckReport, wrap: _Wrap) -> list[Line]:
+    """`    PC-09  <title>`, then each finding of the rule under it."""
+    result = report.result
+    first = group.findings[0]
+    colour = STATUS_COLOUR[first.status]
+    due = ""
+    if first.status is Status.PENDING and first.due is not None:
+        left = format_duration(time_left(first.due, result.as_of))
+        due = f"  [due {clock_time(first.due, result.timeline)}, in {left}]"
+    head = wrap(f"{group.rule}  {group.title}{due}", "    ", " " * (6 + len(group.rule)))
+    out: list[Line] = [_cat(style(f"    {group.rule}", fg=colour, bold=True),
+                            head[0][4 + len(group.rule):]), *head[1:]]
+    several = len(group.findings) > 1
+    for number, finding in enumerate(group.findings, 1):
+        if several:
+            out.extend(wrap(finding.message, f"      {number}. ", " " * (8 + len(str(number)))))
+        else:
+            out.extend(wrap(finding.message, "      "))
+        if finding.question:
+            out.extend(wrap(f"Question: {finding.question}", "      "))
+        details = f"{'; '.join(finding.citations)}. Events: {', '.join(finding.events) or '-'}"
+        if finding.thresholds:
+            details += f". Policy: {', '.join(finding.thresholds)}"
+        out.extend(style(line, dim=True) for line in wrap(details, "      "))
     return out
 
 
 # --------------------------------------------------------------------------- handover
 
-def render_handover(handover: Handover) -> str:
+def render_handover(handover: Handover, width: int = WIDTH) -> Text:
+
+    handover = scrub(handover)
     """One terminal screen: the child, the PACE clock, what is violated, what falls due when,
     and the latest entries of the log."""
-    handover = scrub(handover)
+    wrap = _Wrap(width)
     timeline = handover.timeline
-    as_of = handover.as_of
-    when = f"{as_of:%H:%M} on {as_of:%a} {as_of.day} {as_of:%b %Y}"
     place = ", ".join(p for p in (handover.station, handover.force) if p)
-    lines = [style(f"HANDOVER  {handover.record_id}", bold=True)
-             + (f"  {place}" if place else "") + f"  as of {when}"]
+    title = f"HANDOVER  {handover.record_id}"
+    head = wrap(f"{title}{f'  {place}' if place else ''}  as of {as_of_words(handover.as_of)}",
+                "", "  ")
+    lines: list[Line] = [_cat(style(title, bold=True), head[0][len(title):]), *head[1:]]
     offences = "; ".join(handover.offences) or "no offence recorded"
-    lines.extend(_wrap(f"Child {handover.child}. Offence: {offences}.", ""))
+    who = "Person" if handover.adult else "Child"
+    lines.extend(wrap(f"{who} {handover.child}. Offence: {offences}.", ""))
+    if handover.no_child_rule:
+        lines.extend(wrap(handover.no_child_rule, ""))
     status = []
     if handover.arrived_at is not None and handover.held_for is not None:
         status.append(f"Arrived {clock_time(handover.arrived_at, timeline)}, "
@@ -111,45 +186,49 @@ def render_handover(handover: Handover) -> str:
     if handover.bail_refused_at is not None:
         status.append(f"bail refused {clock_time(handover.bail_refused_at, timeline)}")
     status.append("still held" if handover.still_held else "no longer in police detention")
-    lines.extend(_wrap("; ".join(status) + ".", ""))
+    lines.extend(wrap("; ".join(status) + ".", ""))
 
     lines.append("")
     lines.append(style("PACE clock", bold=True))
-    lines.extend(_clock_lines(handover))
+    lines.extend(_clock_lines(handover, wrap))
 
     lines.append("")
     lines.extend(_section("Violated", "red",
-                          [_brief(f, f.message) for _, f in handover.violated]))
+                          _briefs([f for _, f in handover.violated], wrap, question=False),
+                          len(handover.violated)))
     lines.append("")
     widths = (max((len(clock_time(o.due, timeline)) for o in handover.falling_due), default=5),
               max((len(format_duration(o.time_left)) + 3 for o in handover.falling_due),
                   default=8))
     lines.extend(_section("Falling due", "yellow",
-                          [_obligation(o, handover, widths) for o in handover.falling_due]))
+                          [_obligation(o, handover, widths, wrap)
+                           for o in handover.falling_due]))
     if handover.needs_judgement:
         lines.append("")
-        lines.extend(_section("Needs a person's judgement", "cyan", [
-            _brief(f, f.question or f.message) for _, f in handover.needs_judgement]))
+        lines.extend(_section("Needs a person's judgement", "cyan",
+                              _briefs([f for _, f in handover.needs_judgement], wrap,
+                                      question=True), len(handover.needs_judgement)))
 
     lines.append("")
     shown = len(handover.log)
     total = shown + handover.earlier_events
     latest = f", latest {shown} shown" if handover.earlier_events else ""
-    lines.append(style(f"Record so far ({total} events{latest})", bold=True))
+    lines.append(style(f"Record so far ({plural(total, 'event')}{latest})", bold=True))
     time_width = max((len(clock_time(e.at, timeline)) for e in handover.log), default=5)
     id_width = max((len(e.event_id) for e in handover.log), default=3)
     for entry in handover.log:
-        lines.append(f"  {clock_time(entry.at, timeline):<{time_width}}  "
-                     f"{entry.event_id:<{id_width}}  {entry.summary}")
-    return "\n".join(lines) + "\n"
+        at = clock_time(entry.at, timeline)
+        columns = f"  {at:<{time_width}}  {entry.event_id:<{id_width}}  "
+        lines.extend(wrap(entry.summary, columns, " " * len(columns)))
+    return _text(lines)
 
 
-def _clock_lines(handover: Handover) -> list[str]:
+def _clock_lines(handover: Handover, wrap: _Wrap) -> list[Line]:
     clock: PaceClock | None = handover.clock
     timeline = handover.timeline
-    out: list[str] = []
+    out: list[Line] = []
     if clock is None:
-        out.append("  No arrival recorded: the PACE clock cannot be computed.")
+        out.extend(wrap("No arrival recorded: the PACE clock cannot be computed.", "  "))
     else:
         limit = f"{clock.limit_hours}-hour limit {clock_time(clock.limit, timeline)}"
         if clock.extension is not None:
@@ -158,51 +237,64 @@ def _clock_lines(handover: Handover) -> list[str]:
                       + (f" by {by})" if by else ")"))
         head = (f"Relevant time {clock_time(clock.relevant_time, timeline)} "
                 f"({clock.counted_from}); {limit}")
-        if clock.stopped_at_charge is not None:
-            used = format_duration(clock.stopped_at_charge - clock.relevant_time)
-            out.extend(_wrap(
-                f"{head}. Charged {clock_time(clock.stopped_at_charge, timeline)}, {used} in: "
+        if clock.stopped_at_charge is not None or clock.time_left is None:
+            charged = clock.stopped_at_charge or clock.relevant_time
+            used = format_duration(charged - clock.relevant_time)
+            out.extend(wrap(
+                f"{head}. Charged {clock_time(charged, timeline)}, {used} in: "
                 "the pre-charge limit no longer runs; court at its first sitting (PACE s.46).",
-                "  "))
+                "  ", "    "))
         else:
-            left = clock.limit - handover.as_of
+            left = clock.time_left
             state = (f"in {format_duration(left)}" if left.total_seconds() >= 0
                      else f"PASSED {format_duration(-left)} ago")
-            out.extend(_wrap(f"{head}, {state}.", "  "))
+            out.extend(wrap(f"{head}, {state}.", "  ", "    "))
     review = handover.next_review
     if review is None:
         if handover.still_held:
-            out.append("  Next review: none scheduled (no authorisation of detention recorded).")
+            out.extend(wrap("Next review: none scheduled (no authorisation of detention "
+                            "recorded).", "  ", "    "))
         return out
-    left = review.due - handover.as_of
+    left = review.time_left
     timing = (f"in {format_duration(left)}" if left.total_seconds() >= 0
               else f"OVERDUE by {format_duration(-left)}")
     # PACE s.40(1): an inspector reviews before charge, the custody officer after.
     reviewer = ("the custody officer (charged)" if review.after_charge
                 else "an inspector not involved in the investigation")
-    out.extend(_wrap(f"Next review: review {review.number} due "
-                     f"{clock_time(review.due, timeline)}, {timing}, by {reviewer}.", "  "))
+    out.extend(wrap(f"Next review: review {review.number} due "
+                    f"{clock_time(review.due, timeline)}, {timing}, by {reviewer}.",
+                    "  ", "    "))
     return out
 
 
-def _section(title: str, colour: str, items: list[list[str]]) -> list[str]:
+def _section(title: str, colour: str, items: Sequence[list[Line]],
+             count: int | None = None) -> list[Line]:
     if not items:
         return [style(f"{title}: none", fg=colour, bold=True)]
-    return [style(f"{title} ({len(items)})", fg=colour, bold=True),
+    return [style(f"{title} ({len(items) if count is None else count})", fg=colour, bold=True),
             *(line for item in items for line in item)]
 
 
-def _brief(finding: Finding, text: str) -> list[str]:
-    """`  PC-09  <text>`, wrapped under the text."""
-    indent = " " * (4 + len(finding.rule))
-    wrapped = textwrap.wrap(text, width=WIDTH, initial_indent=indent,
-                            subsequent_indent=indent) or [indent]
-    head = style(f"  {finding.rule}", fg=STATUS_COLOUR[finding.status], bold=True)
-    return [head + wrapped[0][len(finding.rule) + 2:], *wrapped[1:]]
+def _briefs(findings: list[Finding], wrap: _Wrap, question: bool) -> list[list[Line]]:
+    """`  PC-09  <text>` per finding, wrapped under the text; a rule's second finding in a row
+    is shown under the first without repeating its id."""
+    out: list[list[Line]] = []
+    previous = None
+    for finding in findings:
+        text = (finding.question or finding.message) if question else finding.message
+        indent = " " * (4 + len(finding.rule))
+        wrapped = wrap(text, indent)
+        if finding.rule == previous:
+            out[-1].extend(wrapped)
+            continue
+        head = style(f"  {finding.rule}", fg=STATUS_COLOUR[finding.status], bold=True)
+        out.append([_cat(head, wrapped[0][len(finding.rule) + 2:]), *wrapped[1:]])
+        previous = finding.rule
+    return out
 
 
 def _obligation(obligation: Obligation, handover: Handover,
-                widths: tuple[int, int]) -> list[str]:
+                widths: tuple[int, int], wrap: _Wrap) -> list[Line]:
     """`  20:10  in 1h10m   RV-01  first review of detention (authorised at 14:10).`"""
     finding = obligation.finding
     # The due time and the time left have columns of their own: only the obligation is repeated.
@@ -211,16 +303,9 @@ def _obligation(obligation: Obligation, handover: Handover,
     left = f"in {format_duration(obligation.time_left)}"
     columns = f"  {due:<{widths[0]}}  {left:<{widths[1]}}  "
     indent = " " * (len(columns) + len(finding.rule) + 2)
-    wrapped = textwrap.wrap(what, width=WIDTH, initial_indent=indent,
-                            subsequent_indent=indent) or [indent]
-    head = columns + style(finding.rule, fg="yellow", bold=True) + "  "
-    return [head + wrapped[0][len(indent):], *wrapped[1:]]
-
-
-def _wrap(text: str, indent: str, hang: str | None = None) -> list[str]:
-    return textwrap.wrap(text, width=WIDTH, initial_indent=indent,
-                         subsequent_indent=indent if hang is None else hang,
-                         break_on_hyphens=False) or [indent]
+    wrapped = wrap(what, indent)
+    head = _cat(columns, style(finding.rule, fg="yellow", bold=True), "  ")
+    return [_cat(head, wrapped[0][len(indent):]), *wrapped[1:]]
 
 
 # --------------------------------------------------------------------------- explain
@@ -232,18 +317,21 @@ OUTCOME_COLOUR = {Outcome.VIOLATED: "red", Outcome.PENDING: "yellow", Outcome.NE
                   Outcome.UNEXPLAINED: "magenta"}
 
 
-def render_explanation(explanation: Explanation) -> str:
+def render_explanation(explanation: Explanation, width: int = WIDTH) -> Text:
+
+
+    explanation = scrub(explanation)
     """Why a rule fired, did not fire, or did not apply: the facts it used, the deadlines it
     computed, the policy it applied and what would have met it."""
-    explanation = scrub(explanation)
+    _wrap = _Wrap(width)
     rule = explanation.rule
     timeline = explanation.timeline
     held = "still held" if explanation.still_held else "left police detention"
-    lines = [style(f"{rule.id}  {rule.title}", bold=True),
-             f"Record {explanation.record_id}, as of "
-             f"{local_iso(explanation.as_of, timeline).replace('T', ' ')} ({held})",
-             style(f"Verdict: {explanation.verdict.value.replace('_', ' ')}",
-                         fg=VERDICT_COLOUR[explanation.verdict], bold=True)]
+    lines: list[Line] = [style(f"{rule.id}  {rule.title}", bold=True)]
+    lines.extend(_wrap(f"Record {explanation.record_id}, as of "
+                       f"{as_of_words(explanation.as_of)} ({held})", ""))
+    lines.append(style(f"Verdict: {explanation.verdict.value.replace('_', ' ')}",
+                       fg=VERDICT_COLOUR[explanation.verdict], bold=True))
     lines.extend(_wrap(explanation.summary, ""))
     lines.append("")
     lines.extend(_wrap(f"Law: {'; '.join(rule.citations)}. Severity {rule.severity.value}; "
@@ -264,26 +352,27 @@ def render_explanation(explanation: Explanation) -> str:
         title = "Trigger matched" if len(explanation.instances) == 1 else \
             f"Trigger match {number} of {len(explanation.instances)}"
         lines.append(style(title, bold=True))
-        lines.extend(_use(use, timeline, "  ") for use in instance.used)
+        lines.extend(line for use in instance.used for line in _use(use, timeline, "  ", _wrap))
         for verdict in instance.checks:
-            lines.extend(_check_verdict(verdict, timeline))
+            lines.extend(_check_verdict(verdict, timeline, _wrap))
     lines.append("")
     lines.extend(_wrap(f"Remedy: {rule.remedy}", "", "  "))
     if rule.exceptions:
         lines.extend(_wrap(f"Exceptions: {rule.exceptions}", "", "  "))
-    return "\n".join(lines) + "\n"
+    return _text(lines)
 
 
-def _use(use: FactUse, timeline: Timeline, indent: str) -> str:
+def _use(use: FactUse, timeline: Timeline, indent: str, wrap: _Wrap) -> list[str]:
     ids = ", ".join(use.event_ids) or "-"
-    return f"{indent}{use.alias:<12} {ids:<6} {clock_time(use.at, timeline):<6}  {use.summary}"
+    columns = f"{indent}{use.alias:<12} {ids:<6} {clock_time(use.at, timeline):<6}  "
+    return wrap(use.summary, columns, " " * len(columns))
 
 
-def _check_verdict(verdict: CheckVerdict, timeline: Timeline) -> list[str]:
+def _check_verdict(verdict: CheckVerdict, timeline: Timeline, _wrap: _Wrap) -> list[Line]:
     check = verdict.check
     label = style(f"[{verdict.outcome.value.replace('_', ' ')}]",
-                        fg=OUTCOME_COLOUR[verdict.outcome], bold=True)
-    lines = [f"  Check {check.name} {label}"]
+                  fg=OUTCOME_COLOUR[verdict.outcome], bold=True)
+    lines: list[Line] = [_cat(f"  Check {check.name} ", label)]
     lines.extend(_wrap(f"Breach when: {check.describe}", "    ", "      "))
     lines.extend(_wrap(verdict.reason, "    ", "      "))
     if verdict.deadline is not None:
@@ -295,10 +384,11 @@ def _check_verdict(verdict: CheckVerdict, timeline: Timeline) -> list[str]:
         lines.extend(_wrap(f"Policy: {threshold}", "    ", "      "))
     if verdict.used:
         lines.append("    Facts used:")
-        lines.extend(_use(use, timeline, "      ") for use in verdict.used)
+        lines.extend(line for use in verdict.used for line in _use(use, timeline, "      ", _wrap))
     if verdict.met_by:
         lines.append("    Met by:")
-        lines.extend(_use(use, timeline, "      ") for use in verdict.met_by)
+        lines.extend(line for use in verdict.met_by
+                     for line in _use(use, timeline, "      ", _wrap))
     if verdict.would_satisfy and verdict.outcome is not Outcome.MET:
         lines.append("    Would be met by any one of:")
         for item in verdict.would_satisfy:
@@ -321,19 +411,27 @@ CHANGE_MARK = {
     Change.NO_LONGER_FOUND: ("- cleared", "green"),
 }
 _MARK_WIDTH = max(len(mark) for mark, _ in CHANGE_MARK.values())
-_TIME_WIDTH = len("10:00 on 17 Sep")  # the longest time `clock_time` writes
+_TIME_WIDTH = len("01:30 BST")  # a step's events are on its own day: no date
 
 
-def render_scenario_list(scenarios: list[Scenario]) -> str:
+def render_scenario_list(scenarios: list[Scenario], width: int = WIDTH) -> Text:
+
+
     scenarios = scrub(scenarios)
-    width = max((len(s.name) for s in scenarios), default=4)
-    lines = [f"{s.name:<{width}}  {s.title}" for s in scenarios]
-    return "\n".join(lines) + "\n" if lines else "No scenarios in the library.\n"
+    wrap = _Wrap(width)
+    name_width = max((len(s.name) for s in scenarios), default=4)
+    lines: list[Line] = [line for s in scenarios for line in
+                         wrap(s.title, f"{s.name:<{name_width}}  ", " " * (name_width + 2))]
+    return _text(lines or ["No scenarios in the library."])
 
 
-def render_scenario_header(scenario: Scenario) -> str:
+def render_scenario_header(scenario: Scenario, width: int = WIDTH) -> Text:
+
+
     scenario = scrub(scenario)
-    lines = [style(f"Scenario {scenario.name}: {scenario.title}", bold=True)]
+    _wrap = _Wrap(width)
+    lines: list[Line] = [style(line, bold=True) for line in
+                         _wrap(f"Scenario {scenario.name}: {scenario.title}", "", "  ")]
     lines.extend(_wrap(f"Source: {scenario.citation}", "", "  "))
     if scenario.source_finding:
         lines.extend(_wrap(f"What it found: {scenario.source_finding}", "", "  "))
@@ -345,19 +443,25 @@ def render_scenario_header(scenario: Scenario) -> str:
                            + ", ".join(c.replace("_", " ") for c in scenario.covers), "", "  "))
     for assumed in scenario.assumed:
         lines.extend(_wrap(f"Assumed: {assumed}", "", "  "))
-    return "\n".join(lines) + "\n"
+    return _text(lines)
 
 
-def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
-    """The header, the record's events in words, and the findings it must end with."""
+def render_scenario_show(scenario: Scenario, timeline: Timeline, width: int = WIDTH) -> Text:
+
+
     scenario, timeline = scrub(scenario), scrub(timeline)
-    lines = [render_scenario_header(scenario).rstrip("\n"), ""]
+    """The header, the record's events in words, and the findings it must end with."""
+    _wrap = _Wrap(width)
+    out = render_scenario_header(scenario, width)
+    lines: list[Line] = [""]
     person = scenario.record.person
-    lines.append(style(f"Record {scenario.record.record_id}", bold=True)
-                 + f"  ({len(timeline.events)} events; born {person.date_of_birth or '?'})")
+    lines.append(_cat(style(f"Record {scenario.record.record_id}", bold=True),
+                      f"  ({plural(len(timeline.events), 'event')}; "
+                      f"born {person.date_of_birth or '?'})"))
+    time_width = max((len(clock_time(e.at, timeline)) for e in timeline.events), default=5)
     for event in timeline.events:
-        lines.append(f"  {clock_time(event.at, timeline):<{_TIME_WIDTH}}  {event.id:<5} "
-                     f"{describe_event(event, timeline)}")
+        columns = f"  {clock_time(event.at, timeline):<{time_width}}  {event.id:<5} "
+        lines.extend(_wrap(describe_event(event, timeline), columns, " " * len(columns)))
     lines.append("")
     if scenario.expected is None:
         lines.append("No expected findings recorded yet.")
@@ -365,7 +469,7 @@ def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
         agreed = [e for e in scenario.expected if not e.disputed]
         if agreed:
             lines.append(style(f"Expected findings ({len(agreed)})", bold=True))
-            lines.extend(line for item in agreed for line in _expected_item(item))
+            lines.extend(line for item in agreed for line in _expected_item(item, _wrap))
         else:
             lines.append(style("Expected findings: none (good practice)", bold=True))
         if scenario.disputed:
@@ -373,7 +477,7 @@ def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
             lines.append(style(
                 f"Disputed ({len(scenario.disputed)}): the rules produce these; the law does "
                 "not support them", fg="magenta", bold=True))
-            lines.extend(line for item in scenario.disputed for line in _expected_item(item))
+            lines.extend(line for item in scenario.disputed for line in _expected_item(item, _wrap))
         if scenario.not_found:
             lines.append("")
             lines.append(style(
@@ -381,52 +485,61 @@ def render_scenario_show(scenario: Scenario, timeline: Timeline) -> str:
                 "do not", fg="magenta", bold=True))
             for rule, why in scenario.not_found:
                 lines.extend(_wrap(f"{rule}: {why}", "  ", "      "))
-    return "\n".join(lines) + "\n"
+    out.append_text(_text(lines))
+    return out
 
 
-def _expected_item(item: ExpectedFinding) -> list[str]:
+def _expected_item(item: ExpectedFinding, wrap: _Wrap) -> list[Line]:
     colour = STATUS_COLOUR[item.status]
-    head = ("  " + style(f"{item.rule} {item.status.value}", fg=colour, bold=True)
-            + f" ({item.severity.value}) {item.check} on {', '.join(item.events)}")
-    return [head, *(_wrap(item.why, "      ") if item.why else [])]
+    head = _lead(wrap, style(f"{item.rule} {item.status.value}", fg=colour, bold=True),
+                 f" ({item.severity.value}) {item.check} on {', '.join(item.events)}",
+                 "  ", "      ")
+    return [*head, *(wrap(item.why, "      ") if item.why else [])]
 
 
-def render_step(step: Step) -> str:
-    """One step of `scenario play`: the event(s) at that time and what changed with them."""
+def render_step(step: Step, width: int = WIDTH) -> Text:
+
+
     step = scrub(step)
+    """One step of `scenario play`: the event(s) at that time and what changed with them."""
+    _wrap = _Wrap(width)
     timeline = step.result.timeline
-    lines: list[str] = []
+    lines: list[Line] = []
     if step.final:
-        lines.append(style(
-            f"Record closed: judged as of {clock_time(step.at, timeline)}", bold=True))
+        lines.append(style(f"Record closed: judged as of {as_of_words(step.at)}", bold=True))
     for index, event in enumerate(step.events):
         when = clock_time(event.at, timeline) if index == 0 else ""
-        lines.append(style(f"{when:<{_TIME_WIDTH}}", bold=True)
-                     + f" {event.id:<5} {describe_event(event, timeline)}")
+        columns = f"{when:<{_TIME_WIDTH}} {event.id:<5} "
+        body = _wrap(describe_event(event, timeline), columns, " " * len(columns))
+        lines.append(_cat(style(columns[:_TIME_WIDTH], bold=True), body[0][_TIME_WIDTH:]))
+        lines.extend(body[1:])
     indent = " " * (_TIME_WIDTH + 7)
     hang = " " * (len(indent) + _MARK_WIDTH + 1)
     for change in step.changes:
         mark, colour = CHANGE_MARK[change.change]
         body = _wrap(f"{change.finding.rule}  {change.reason}", hang)
-        head = indent + style(f"{mark:<{_MARK_WIDTH}}", fg=colour, bold=True) + " "
-        lines.append(head + body[0][len(hang):])
+        head = _cat(indent, style(f"{mark:<{_MARK_WIDTH}}", fg=colour, bold=True), " ")
+        lines.append(_cat(head, body[0][len(hang):]))
         lines.extend(body[1:])
-    return "\n".join(lines) + "\n"
+    return _text(lines)
 
 
-def render_walk_end(end: WalkEnd) -> str:
-    """The findings the whole record ends with, and whether they are the scenario's."""
+def render_walk_end(end: WalkEnd, width: int = WIDTH) -> Text:
+
+
     end = scrub(end)
+    """The findings the whole record ends with, and whether they are the scenario's."""
+    _wrap = _Wrap(width)
     final = end.final
     counts = {s: sum(1 for f in final.findings if f.status is s) for s in Status}
     summary = ", ".join(f"{n} {s.value.replace('_', ' ')}" for s, n in counts.items() if n)
-    lines = ["", style(f"Final findings ({summary or 'none'})", bold=True)]
+    lines: list[Line] = ["", style(f"Final findings ({summary or 'none'})", bold=True)]
     for item in end.findings:
         finding = item.finding
         colour = STATUS_COLOUR[finding.status]
-        lines.append("  " + style(f"{finding.rule} {finding.status.value}", fg=colour,
-                                  bold=True)
-                     + f" ({finding.severity.value}) {finding.check}")
+        lines.extend(_lead(_wrap, style(f"{finding.rule} {finding.status.value}", fg=colour,
+                                        bold=True),
+                           f" ({finding.severity.value}) {finding.check}", "  ", "      "))
         lines.extend(_wrap(finding.message, "      "))
         if item.dispute is not None:
             lines.extend(style(line, fg="magenta") for line in
@@ -438,7 +551,7 @@ def render_walk_end(end: WalkEnd) -> str:
                                fg="red", bold=True))
             lines.extend(line for p in end.problems for line in _wrap(p, "  ", "    "))
         else:
-            lines.append(style(
-                f"As expected: the record ends with the scenario's {len(end.expected)} "
-                "expected findings.", fg="green"))
-    return "\n".join(lines) + "\n"
+            lines.extend(style(line, fg="green") for line in _wrap(
+                "As expected: the record ends with the scenario's "
+                f"{plural(len(end.expected), 'expected finding')}.", ""))
+    return _text(lines)

@@ -16,7 +16,9 @@ from custody_rules.findings import Finding, RecordResult
 from custody_rules.record import Event, Extension
 from custody_rules.rulebook import Status
 from custody_rules.timeline import Timeline, extension_has_effect
-from custody_rules.views.narrative import describe_event, local
+from custody_rules.uktime import time_left, uk
+from custody_rules.views.narrative import describe_event
+from custody_rules.views.report import ADULT_FROM, by_rule, no_child_rule
 
 # A handover is read on one screen: the log shows the latest events, and says how many it hid.
 RECENT_EVENTS = 12
@@ -32,6 +34,8 @@ class PaceClock:
     limit_hours: int
     extension: Event | None
     stopped_at_charge: datetime | None  # after charge the s.41 limit no longer runs (s.38, s.46)
+    time_left: timedelta | None  # to the limit from the as-of time (negative: passed); None
+    # once charged
 
     @property
     def running(self) -> bool:
@@ -46,6 +50,7 @@ class NextReview:
     due: datetime
     counted_from: Event
     after_charge: bool  # then the custody officer reviews, not an inspector (s.40(1)(a))
+    time_left: timedelta  # from the as-of time (negative: overdue)
 
 
 @frozen
@@ -86,6 +91,8 @@ class Handover:
     log: tuple[LogLine, ...]
     earlier_events: int  # events before the first one in `log`
     timeline: Timeline
+    adult: bool  # aged 18 or over: "Person", not "Child"
+    no_child_rule: str | None  # why no rule applied, when none did
 
 
 def handover_for(result: RecordResult, recent_events: int = RECENT_EVENTS) -> Handover:
@@ -93,34 +100,41 @@ def handover_for(result: RecordResult, recent_events: int = RECENT_EVENTS) -> Ha
     timeline = result.timeline
     arrival = next((e for e in timeline.events if e.type == "arrival"), None)
     findings = list(enumerate(result.findings))
+    index = {id(f): i for i, f in findings}
     pending = [
-        Obligation(f, i, local(f.due, timeline), f.due - result.as_of)
+        Obligation(f, i, uk(f.due), time_left(f.due, result.as_of))
         for i, f in findings if f.status is Status.PENDING and f.due is not None
     ]
+    violated = by_rule(timeline, (f for f in result.findings if f.status is Status.VIOLATED))
+    judgement = by_rule(timeline, (f for f in result.findings
+                                   if f.status is Status.NEEDS_REVIEW))
+    age = timeline.age_at(arrival.at if arrival else timeline.judged_at)
     shown = timeline.events[-recent_events:] if recent_events > 0 else ()
     return Handover(
         record_id=result.record_id,
         force=timeline.record.force,
         station=timeline.record.station,
-        as_of=local(result.as_of, timeline),
+        as_of=uk(result.as_of),
         still_held=timeline.still_held,
         child=child_summary(timeline),
         offences=tuple(_offence(o.description, o.violent, o.sexual, o.indictable)
                        for o in timeline.record.offences),
-        arrived_at=local(arrival.at, timeline) if arrival else None,
+        arrived_at=uk(arrival.at) if arrival else None,
         held_for=timeline.ends_at - arrival.at if arrival else None,
-        charged_at=local(timeline.charge.at, timeline) if timeline.charge else None,
-        bail_refused_at=(local(timeline.bail_refused.at, timeline)
+        charged_at=uk(timeline.charge.at) if timeline.charge else None,
+        bail_refused_at=(uk(timeline.bail_refused.at)
                          if timeline.bail_refused else None),
-        clock=pace_clock(timeline),
-        next_review=next_review(timeline),
-        violated=tuple((i, f) for i, f in findings if f.status is Status.VIOLATED),
+        clock=pace_clock(timeline, result.as_of),
+        next_review=next_review(timeline, result.as_of),
+        violated=tuple((index[id(f)], f) for group in violated for f in group.findings),
         falling_due=tuple(sorted(pending, key=lambda o: (o.due, o.index))),
-        needs_judgement=tuple((i, f) for i, f in findings if f.status is Status.NEEDS_REVIEW),
-        log=tuple(LogLine(e.id, local(e.at, timeline), describe_event(e, timeline))
+        needs_judgement=tuple((index[id(f)], f) for group in judgement for f in group.findings),
+        log=tuple(LogLine(e.id, uk(e.at), describe_event(e, timeline))
                   for e in shown),
         earlier_events=len(timeline.events) - len(shown),
         timeline=timeline,
+        adult=age is not None and age >= ADULT_FROM,
+        no_child_rule=no_child_rule(result),
     )
 
 
@@ -157,7 +171,7 @@ COUNTED_FROM = {
 }
 
 
-def pace_clock(timeline: Timeline) -> PaceClock | None:
+def pace_clock(timeline: Timeline, as_of: datetime) -> PaceClock | None:
     clock = timeline.clock
     if clock is None or timeline.relevant_time is None or timeline.detention_limit is None:
         return None
@@ -173,22 +187,24 @@ def pace_clock(timeline: Timeline) -> PaceClock | None:
             extensions.append(event)
     span = timeline.detention_limit - timeline.relevant_time
     return PaceClock(
-        relevant_time=local(timeline.relevant_time, timeline),
+        relevant_time=uk(timeline.relevant_time),
         counted_from=counted_from,
-        limit=local(timeline.detention_limit, timeline),
+        limit=uk(timeline.detention_limit),
         limit_hours=int(span.total_seconds() // 3600),
         extension=extensions[-1] if extensions else None,
-        stopped_at_charge=local(timeline.charge.at, timeline) if timeline.charge else None,
+        stopped_at_charge=uk(timeline.charge.at) if timeline.charge else None,
+        time_left=None if timeline.charge else time_left(timeline.detention_limit, as_of),
     )
 
 
-def next_review(timeline: Timeline) -> NextReview | None:
+def next_review(timeline: Timeline, as_of: datetime) -> NextReview | None:
     """The first review deadline with no review held for it; None once the child has left."""
     if not timeline.still_held:
         return None
     for deadline in timeline.review_deadlines:
         if deadline.review is None:
             after_charge = timeline.charge is not None and timeline.charge.at <= deadline.due
-            return NextReview(deadline.number, local(deadline.due, timeline),
-                              deadline.counted_from, after_charge)
+            return NextReview(deadline.number, uk(deadline.due),
+                              deadline.counted_from, after_charge,
+                              time_left(deadline.due, as_of))
     return None

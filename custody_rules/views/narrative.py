@@ -1,6 +1,7 @@
 """Events in words: one short line per event, as a custody log reads, and times as staff write
-them. Used by the handover screen, `explain` and the training scenarios, so the three describe a
-record the same way. Free text from the record (notes, reasons) is left out: a line must stay
+them (UK time, with the date when it is not the day the record is judged at). Used by the
+handover screen, `explain`, the training scenarios and the audit's HTML report, so all describe
+a record the same way. Free text from the record (notes, reasons) is left out: a line must stay
 one line, and the formatters decide what else to show and how to escape it.
 """
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from custody_rules.findings import MONTHS
 from custody_rules.record import (
     AAArrived,
     AARequested,
@@ -36,6 +36,8 @@ from custody_rules.record import (
     WelfarePersonInformed,
 )
 from custody_rules.timeline import Timeline
+from custody_rules.uktime import as_of_day
+from custody_rules.uktime import clock_time as uk_clock_time
 
 # What each release kind means to a reader of the log.
 _RELEASE = {"bail": "on bail", "rui": "under investigation", "nfa": "no further action",
@@ -46,24 +48,14 @@ _LA_OUTCOME = {
 }
 
 
-def local(moment: datetime, timeline: Timeline) -> datetime:
-    """The moment in the UTC offset the record itself used then (GMT or BST)."""
-    return moment.astimezone(timeline.offset_at(moment))
-
-
-def first_day(timeline: Timeline) -> date:
-    """The day the record starts on: times on later days carry their date, as findings do."""
-    first = timeline.events[0].at if timeline.events else timeline.judged_at
-    return local(first, timeline).date()
+def today(timeline: Timeline) -> date:
+    """The day the record is judged at: times on other days carry their date."""
+    return as_of_day(timeline.judged_at)
 
 
 def clock_time(moment: datetime, timeline: Timeline) -> str:
-    """`20:10`, or `10:00 on 7 Sep` on a later day than the record's first."""
-    at = local(moment, timeline)
-    text = f"{at.hour:02d}:{at.minute:02d}"
-    if at.date() != first_day(timeline):
-        text += f" on {at.day} {MONTHS[at.month - 1]}"  # strftime("%b") follows the locale
-    return text
+    """`20:10`, or `10:00 on Wed 7 Sep` on another day than the one the record is judged at."""
+    return uk_clock_time(moment, today(timeline))
 
 
 # Values the record format spells with an underscore that English spells with a hyphen.
