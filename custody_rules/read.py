@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -135,15 +136,30 @@ def parse_json(data: bytes | str, source: str) -> Any:
     return value
 
 
+STDIN = "<stdin>"
+
+
 def read_record_file(path: Path) -> Any:
-    """Read one record file (`check`)."""
+    """Read one record file (`check`); `-` is standard input."""
+    if str(path) == "-":
+        return read_record_stream(sys.stdin.buffer, STDIN)
     try:
         with path.open("rb") as stream:
-            data = stream.read(MAX_RECORD_BYTES + 1)
+            return read_record_stream(stream, str(path))
     except OSError as exc:
         raise InputError(None, [f"cannot read file: {exc.strerror or exc}"], str(path)) from None
+
+
+def read_record_stream(stream: IO[bytes], source: str) -> Any:
+    """Read one record from a stream, never more than one record's worth of bytes."""
+    try:
+        data = stream.read(MAX_RECORD_BYTES + 1)
+    except OSError as exc:
+        raise InputError(None, [f"cannot read: {exc.strerror or exc}"], source) from None
     if len(data) > MAX_RECORD_BYTES:
         raise InputError(
-            None, [TOO_LARGE], str(path)
+            None, [TOO_LARGE], source
         )
-    return parse_json(data, str(path))
+    if not data.strip():
+        raise InputError(None, ["empty input: no record"], source)
+    return parse_json(data, source)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from attrs import frozen
 
@@ -33,6 +33,12 @@ from custody_rules.horizon import GIVEN, LATEST, latest_moment, raw_latest, reco
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.rulebook import Rulebook
+
+
+class Output(Protocol):
+    """Where a report or the rejects go: anything bytes can be written to."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 class ReportSink(Protocol):
@@ -84,8 +90,11 @@ def prepare(request: AuditRequest) -> Prepared:
     return Prepared(request, found.sources, profile, rulebook, found.passed_over)
 
 
-def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = None,
-              progress: Callable[[int], None] | None = None) -> AuditSummary:
+def run_audit(prepared: Prepared, sink: ReportSink, rejects: Output | None = None,
+              progress: Callable[[int], None] | None = None,
+              before_report: Callable[[], None] | None = None) -> AuditSummary:
+    """Check every record, then write the report (`before_report` runs just before: e.g. to
+    clear a progress bar from the terminal the report goes to)."""
     request = prepared.request
     horizon, basis = request.as_of, request.as_of_basis
     if horizon is None:
@@ -113,6 +122,8 @@ def run_audit(prepared: Prepared, sink: ReportSink, rejects: IO[bytes] | None = 
 
     restarts = run_pool(task, request.jobs, consume)
     summary = builder.build(restarts)
+    if before_report is not None:
+        before_report()
     sink.finish(summary)
     return summary
 

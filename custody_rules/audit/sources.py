@@ -57,6 +57,11 @@ class Source:
     path: str
     kind: str
     problem: str | None = None  # NOT_READ: why this path is not read (one rejected item)
+    name: str | None = None  # what reports call it, if not its path (e.g. <stdin>)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path
 
 
 @frozen
@@ -186,12 +191,12 @@ def iter_items(sources: Sequence[Source], profile: Profile | None, shard: int = 
             continue
         if source.kind == JSON:
             if index >= start and index % shards == shard:
-                yield Item(index, source.path, None, *_read_whole(source.path))
+                yield Item(index, source.label, None, *_read_whole(source.path))
             index += 1
             continue
         for line, data, error in _raw_items(source, profile):
             if index >= start and index % shards == shard:
-                yield Item(index, source.path, line, data, error)
+                yield Item(index, source.label, line, data, error)
             index += 1
 
 

@@ -24,7 +24,7 @@ from custody_rules.views.report import check_report
 
 
 @click.command("check")
-@click.argument("record", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("record", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @as_of_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Text for a person, JSON for a program.")
@@ -34,9 +34,17 @@ from custody_rules.views.report import check_report
 @pseudonymise_options
 def command(record: Path, as_of: datetime | None, output_format: str, full: bool,
             policy_path: Path | None, pseudonymiser: Pseudonymiser | None) -> None:
-    """Check one custody record; exit 0 if nothing is violated, 1 if something is, 2 if the
-    record cannot be read. For a child still held (`--as-of now`), the text is the handover
-    screen: what is violated, what falls due and when, the PACE clock and the log so far."""
+    """Check one custody record (a JSON file, or - for standard input). For a child still
+    held (`--as-of now`), the text is the handover screen: what is violated, what falls due
+    and when, the PACE clock and the log so far.
+
+    \b
+    Exit codes:
+      0  nothing is violated
+      1  at least one rule is violated
+      2  the record, policy or rules cannot be read, or the command was misused
+      3  the rule engine failed: no trustworthy result
+    """
     with domain_errors(pseudonymiser):
         validated = validate_record(read_record_file(record), source=str(record))
     now = datetime.now(timezone.utc)

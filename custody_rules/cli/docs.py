@@ -15,12 +15,19 @@ from custody_rules.rulebook import load_rulebook
 
 
 @click.command("docs")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write (default: docs/rules.md in the source tree).")
 @click.option("--check", "check_only", is_flag=True,
               help="Exit 1 if the file is out of date instead of writing it.")
 def command(output: Path | None, check_only: bool) -> None:
-    """Generate the rule reference from the rule files."""
+    """Generate the rule reference from the rule files.
+
+    \b
+    Exit codes:
+      0  written (or, with --check, up to date)
+      1  with --check: the file is out of date
+      2  the rules cannot be read, the output cannot be written, or the command was misused
+    """
     target = output or default_output()
     if target is None:
         raise InputProblem(["docs: custody_rules is installed, not run from its source tree, "

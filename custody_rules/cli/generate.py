@@ -24,12 +24,19 @@ from custody_rules.outputs import OutputError, ReaderGone, output_file
 @click.option("--variety", type=click.Choice(VARIETIES), default="realistic", show_default=True,
               help="realistic: custody timelines as inspections describe them, about 40% fully "
                    "compliant; chaos: the same with random, shuffled and boundary-hugging events.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
               help="File to write (JSON Lines; gzip if it ends in .gz). Default: standard output.")
 def command(count: int, seed: int, variety: str, output: Path | None) -> None:
     """Write synthetic children's custody records, one JSON record per line. They are made
-    up, reproducible from the seed, and valid against the record format."""
+    up, reproducible from the seed, and valid against the record format.
+
+    \b
+    Exit codes:
+      0  written
+      2  the output cannot be written, or the command was misused
+      130, 143  interrupted (Ctrl-C, SIGTERM): nothing written
+    """
     to_stdout = output is None or str(output) == "-"
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from custody_rules.cli.exits import EngineFailure as EngineFailure
 from custody_rules.cli.exits import InputProblem as InputProblem
@@ -39,6 +40,25 @@ class AsOf(click.ParamType):  # type: ignore[type-arg]
             return parse_time(str(value))
         except FieldError as exc:
             self.fail(f"{exc} (give e.g. 2022-09-06T20:00:00+01:00, or now)", param, ctx)
+
+
+def complete_rule_id(ctx: click.Context, param: click.Parameter,
+                     incomplete: str) -> list[CompletionItem]:
+    """Shell completion: the ids of the shipped rules, and of those the format cannot express
+    (`explain` says why they are not checked)."""
+    from custody_rules.docs import not_expressible
+    from custody_rules.rulebook import builtin_rules_dir
+
+    try:
+        files = [file for folder in builtin_rules_dir().iterdir() if folder.is_dir()
+                 for file in folder.iterdir()]
+        ids = sorted({file.name.removesuffix(".yaml") for file in files
+                      if file.name.endswith(".yaml")}
+                     | {key.split()[0] for key in not_expressible()})
+    except (OSError, ValueError):
+        return []
+    wanted = incomplete.upper()
+    return [CompletionItem(rule_id) for rule_id in ids if rule_id.startswith(wanted)]
 
 
 def as_of_option(function: F) -> F:

@@ -10,7 +10,7 @@ import click
 
 from custody_rules.checker import Checker
 from custody_rules.cli.exits import ExitCode, domain_errors
-from custody_rules.cli.options import policy_option
+from custody_rules.cli.options import complete_rule_id, policy_option
 from custody_rules.examples import coverage, example_record, run_all_examples
 from custody_rules.formatters import json as json_format
 from custody_rules.policy import load_policy
@@ -32,7 +32,13 @@ def command() -> None:
               show_default=True)
 @policy_option
 def list_rules(output_format: str, policy_path: Path | None) -> None:
-    """Every rule: id, title, severity, citations, in force from/to."""
+    """Every rule: id, title, severity, citations, in force from/to.
+
+    \b
+    Exit codes:
+      0  done
+      2  the rules or policy cannot be read, or the command was misused
+    """
     rulebook = _rulebook(policy_path)
     if output_format == "json":
         click.echo(json.dumps(json_format.rulebook_to_dict(rulebook), indent=2))
@@ -53,10 +59,16 @@ def _in_force(rule: RuleSpec) -> str:
 
 
 @command.command("show")
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=complete_rule_id)
 @policy_option
 def show_rule(rule_id: str, policy_path: Path | None) -> None:
-    """Everything about one rule, with its examples."""
+    """Everything about one rule, with its examples.
+
+    \b
+    Exit codes:
+      0  shown
+      2  no such rule, the rules or policy cannot be read, or the command was misused
+    """
     rulebook = _rulebook(policy_path)
     try:
         rule = rulebook.rule(rule_id.upper())
@@ -74,7 +86,15 @@ def show_rule(rule_id: str, policy_path: Path | None) -> None:
 @command.command("test")
 @policy_option
 def test_rules(policy_path: Path | None) -> None:
-    """Run every rule's examples; print pass/fail per rule and a coverage table."""
+    """Run every rule's examples; print pass/fail per rule and a coverage table.
+
+    \b
+    Exit codes:
+      0  every example passed and every rule has a firing and a non-firing example
+      1  an example failed, or a rule lacks one of those examples
+      2  the rules or policy cannot be read, or the command was misused
+      3  the rule engine failed
+    """
     rulebook = _rulebook(policy_path)
     with domain_errors():
         checker = Checker(rulebook=rulebook)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 from rich.text import Text
 
 from custody_rules.checker import Checker
@@ -26,12 +27,23 @@ from custody_rules.interrupt import Interrupted, interruptible
 from custody_rules.outputs import refuse_clashes, write_output
 from custody_rules.policy import load_policy
 from custody_rules.timeline import build_timeline
-from custody_rules.training import find_scenario, load_library
+from custody_rules.training import find_scenario, load_library, scenario_names
 from custody_rules.views.scenario import Scenario, Step, Walk, WalkEnd, steps, walk_end
 
 _library_option = click.option(
     "--library", "library", type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None, help="A directory of scenarios instead of the shipped library.")
+
+
+def complete_scenario(ctx: click.Context, param: click.Parameter,
+                      incomplete: str) -> list[CompletionItem]:
+    """Shell completion: the names of the shipped scenarios (or of --library's)."""
+    library = ctx.params.get("library")
+    try:
+        names = scenario_names(library)
+    except OSError:
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
 
 
 def _load(name: str, library: Path | None) -> Scenario:
@@ -47,17 +59,29 @@ def command() -> None:
 @command.command("list")
 @_library_option
 def list_command(library: Path | None) -> None:
-    """List the scenarios: name and title."""
+    """List the scenarios: name and title.
+
+    \b
+    Exit codes:
+      0  listed
+      2  the library cannot be read, or the command was misused
+    """
     with domain_errors():
         scenarios = load_library(library)
     show(lambda width: text_format.render_scenario_list(scenarios, width))
 
 
 @command.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_scenario)
 @_library_option
 def show_command(name: str, library: Path | None) -> None:
-    """Show a scenario: its source, what it teaches, its events and its expected findings."""
+    """Show a scenario: its source, what it teaches, its events and its expected findings.
+
+    \b
+    Exit codes:
+      0  shown
+      2  no such scenario, or it cannot be read, or the command was misused
+    """
     scenario = _load(name, library)
     last = max(event.at for event in scenario.record.events)
     timeline = build_timeline(scenario.record, None, last)
@@ -65,7 +89,7 @@ def show_command(name: str, library: Path | None) -> None:
 
 
 @command.command("play")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_scenario)
 @click.option("--step", "step_by_step", is_flag=True,
               help="Wait for a key after each event (only at a terminal).")
 @click.option("--format", "output_format", type=click.Choice(["text", "html"]), default="text",
@@ -77,8 +101,14 @@ def show_command(name: str, library: Path | None) -> None:
 def play_command(name: str, step_by_step: bool, output_format: str, output: Path | None,
                  library: Path | None, policy_path: Path | None) -> None:
     """Walk a scenario's record event by event: what became due, met or violated, and why.
-    Exit 0 when the walk ends with the scenario's expected findings, 1 when it does not, 2 when
-    the scenario cannot be read."""
+
+    \b
+    Exit codes:
+      0  the walk ends with the scenario's expected findings (or it records none)
+      1  it does not
+      2  the scenario, policy or rules cannot be read, or the command was misused
+      3  the rule engine failed: no trustworthy result
+    """
     scenario = _load(name, library)
     with domain_errors():
         if output is not None:

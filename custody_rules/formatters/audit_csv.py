@@ -1,20 +1,35 @@
-"""`audit --format csv`: the rule table for a spreadsheet, in one table with one header.
+"""`audit --format csv`: tables for a spreadsheet.
 
-One row per rule overall (`level` = rule), per rule and station (rule_station) and per rule
-and month (rule_month): filter on `level` to get each view, or pivot on it. Every row
-carries `as_of`, the moment open records were judged at. UTF-8 with a byte
-order mark (so that spreadsheets read names with accents), CRLF line ends, and no cell that a
-spreadsheet would run as a formula: a cell starting with = + - @ (or a tab or CR) gets a
-leading apostrophe, since station names and rule titles come from outside.
+`--level rule` (the default): the rule table, in one table with one header. One row per rule
+overall (`level` = rule), per rule and station (rule_station) and per rule and month
+(rule_month): filter on `level` to get each view, or pivot on it. Every row carries `as_of`,
+the moment open records were judged at.
+
+`--level record`: one row per record, in input order: record, station, month (of arrival),
+compliance (share of the rules that applied that the record met), status (checked, rejected
+or failed), where it came from, then one column per rule: `violated`, `needs_review`, `met`
+(applied with no violated or needs-review finding; for a record still open, possibly an
+obligation still falling due) or empty (did not apply). Streamed: memory stays flat.
+
+Both are UTF-8 with a byte order mark (so that Excel reads names with accents; pandas reads it
+too; Python's csv module needs `encoding="utf-8-sig"` to drop it), CRLF line ends, and no cell
+that a spreadsheet would run as a formula: a cell starting with = + - @ (or a tab or CR) gets
+a leading apostrophe, since station names and rule titles come from outside.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
-from custody_rules.audit.summary import AuditSummary, Tally
+from custody_rules.audit.run import Output
+from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, Tally, where
+from custody_rules.audit.worker import RenderRecord
 from custody_rules.formatters.audit_report import SummaryReport
+
+BOM = "\ufeff"
+RECORD_HEADER = ("record", "station", "month", "compliance", "status", "where")
 
 HEADER = ("level", "rule", "title", "severity", "citations", "station", "month", "applicable",
           "violations", "rate_per_100", "needs_review", "as_of", "violations_policy_only")
@@ -48,3 +63,38 @@ class CsvReport(SummaryReport):
 
     def render(self, summary: AuditSummary) -> str:
         return render(summary)
+
+
+class CsvRecordReport:
+    """`--level record`: one row per record, written as the records arrive."""
+
+    def __init__(self, out: Output, rules: Sequence[str]):
+        self.out = out
+        self.rules = tuple(rules)
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+        self.writer.writerow([*RECORD_HEADER, *self.rules])
+        self._flush(BOM)
+
+    def renderer(self) -> RenderRecord | None:
+        return None  # the digest says all a row needs
+
+    def record(self, digest: RecordDigest, output: bytes) -> None:
+        statuses = {rule: "met" for rule in digest.applied}
+        statuses.update((rule, "needs_review") for rule in digest.review)
+        statuses.update((rule, "violated") for rule in digest.violated)
+        compliance = digest.compliance
+        self.writer.writerow([safe_cell(cell) for cell in (
+            digest.record_id, digest.station, digest.month,
+            "" if compliance is None or digest.status != CHECKED else f"{compliance:.4f}",
+            digest.status, where(digest.source, digest.line),
+            *(statuses.get(rule, "") for rule in self.rules))])
+        self._flush()
+
+    def finish(self, summary: AuditSummary) -> None:
+        self._flush()
+
+    def _flush(self, prefix: str = "") -> None:
+        self.out.write((prefix + self.buffer.getvalue()).encode("utf-8"))
+        self.buffer.seek(0)
+        self.buffer.truncate()

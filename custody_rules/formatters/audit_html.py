@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import IO
 
+from custody_rules.audit.run import Output
 from custody_rules.audit.summary import (
     BUCKETS,
     CHECKED,
@@ -77,7 +78,7 @@ class HtmlReport:
     def renderer(self) -> RenderRecord | None:
         return record_html
 
-    def __init__(self, out: IO[bytes]):
+    def __init__(self, out: Output):
         self.out = out
         # Spool files live as long as the report; finish() closes them.
         self.sections: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115

@@ -18,6 +18,7 @@ from typing import IO
 
 import orjson
 
+from custody_rules.audit.run import Output
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest
 from custody_rules.audit.worker import RenderRecord
 from custody_rules.findings import RecordResult
@@ -40,7 +41,7 @@ class JsonReport:
     def renderer(self) -> RenderRecord | None:
         return record_json
 
-    def __init__(self, out: IO[bytes]):
+    def __init__(self, out: Output):
         self.out = out
         self.records = 0
         self.not_checked = 0

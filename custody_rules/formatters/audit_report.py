@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import IO, ClassVar
+from typing import ClassVar
 
+from custody_rules.audit.run import Output
 from custody_rules.audit.summary import AuditSummary, RecordDigest
 from custody_rules.audit.worker import RenderRecord
 from custody_rules.textsafe import scrub
@@ -14,7 +15,7 @@ class SummaryReport:
 
     encoding: ClassVar[str] = "utf-8"
 
-    def __init__(self, out: IO[bytes]):
+    def __init__(self, out: Output):
         self.out = out
 
     def renderer(self) -> RenderRecord | None:

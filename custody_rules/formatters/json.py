@@ -15,7 +15,7 @@ from typing import Any
 from custody_rules.findings import Finding, RecordResult
 from custody_rules.rulebook import Rulebook, RuleSpec, Status
 from custody_rules.uktime import format_duration, iso
-from custody_rules.views.explain import CheckVerdict, Explanation, FactUse
+from custody_rules.views.explain import CheckVerdict, Explanation, FactUse, NotChecked
 from custody_rules.views.handover import Handover
 
 
@@ -177,6 +177,12 @@ def rulebook_to_dict(rulebook: Rulebook) -> dict[str, Any]:
 
 def render(result: RecordResult, handover: Handover | None = None) -> str:
     return json.dumps(result_to_dict(result, handover), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_not_checked(rule: NotChecked) -> str:
+    return json.dumps({"rule": rule.rule_id, "title": rule.title, "verdict": "not_checked",
+                       "citations": list(rule.citations), "why": rule.why},
+                      indent=2, ensure_ascii=False) + "\n"
 
 
 def render_explanation(explanation: Explanation) -> str:

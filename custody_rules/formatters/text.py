@@ -20,7 +20,14 @@ from custody_rules.rulebook import Severity, Status
 from custody_rules.textsafe import scrub
 from custody_rules.timeline import Timeline
 from custody_rules.uktime import as_of_words, format_duration, time_left
-from custody_rules.views.explain import CheckVerdict, Explanation, FactUse, Outcome, Verdict
+from custody_rules.views.explain import (
+    CheckVerdict,
+    Explanation,
+    FactUse,
+    NotChecked,
+    Outcome,
+    Verdict,
+)
 from custody_rules.views.handover import Handover, Obligation, PaceClock
 from custody_rules.views.narrative import clock_time, describe_event
 from custody_rules.views.report import CheckReport, RuleFindings
@@ -359,6 +366,20 @@ def render_explanation(explanation: Explanation, width: int = WIDTH) -> Text:
     lines.extend(_wrap(f"Remedy: {rule.remedy}", "", "  "))
     if rule.exceptions:
         lines.extend(_wrap(f"Exceptions: {rule.exceptions}", "", "  "))
+    return _text(lines)
+
+
+def render_not_checked(rule: NotChecked, width: int = WIDTH) -> Text:
+    """A rule of the law that this tool does not check, and why."""
+    wrap = _Wrap(width)
+    lines: list[Line] = [style(f"{rule.rule_id}  {rule.title}", bold=True)]
+    lines.append(style("Not checked: the record format cannot show it", fg="blue", bold=True))
+    lines.extend(wrap(rule.why, ""))
+    lines.append("")
+    lines.extend(wrap(f"Law: {'; '.join(rule.citations)}.", "", "  "))
+    lines.extend(wrap("The rule exists in law, but whether a record kept it must be judged by "
+                      "a person (`custody-rules rules list` names the rules this tool checks).",
+                      ""))
     return _text(lines)
 
 

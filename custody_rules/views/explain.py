@@ -116,6 +116,30 @@ class Explanation:
     law_applied: tuple[str, ...] = ()  # the dates in force and the population, for this record
 
 
+@frozen
+class NotChecked:
+    """A rule of the catalogue that the record format cannot express: it exists in law, but
+    no record can show whether it was kept, so the tool does not check it."""
+
+    rule_id: str
+    title: str
+    citations: tuple[str, ...]
+    why: str
+
+
+def not_checked(rule_id: str, catalogue: Mapping[str, Mapping[str, object]]) -> NotChecked | None:
+    """The entry of `catalogue` (the rule files' list of rules not expressible) for a rule id
+    (`CR-02`, or `DC-02` for `DC-02 (live link)`), if it has one."""
+    for key, entry in catalogue.items():
+        if key.split()[0] == rule_id:
+            citations = entry.get("citations") or ()
+            return NotChecked(
+                rule_id=key, title=str(entry.get("title", "")),
+                citations=tuple(str(c) for c in citations) if isinstance(citations, list)
+                else (), why=" ".join(str(entry.get("missing", "")).split()))
+    return None
+
+
 def explain(
     rule_id: str, result: RecordResult, hits: Sequence[Hit], rulebook: Rulebook
 ) -> Explanation:
