@@ -7,7 +7,14 @@ reports; this one fits a screen or two.
 
 from __future__ import annotations
 
+import io
+import textwrap
 from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from custody_rules.audit.summary import (
     BUCKETS,
@@ -23,70 +30,82 @@ from custody_rules.textsafe import cell, scrub
 
 MATRIX_COLUMNS = 8
 BAR_WIDTH = 40
-TITLE_WIDTH = 56
+WIDTH = 100  # a report written to a file
 MATRIX_CELL = 16  # a station's name heading a column of rates
 
 
-def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [cell.rjust(w) if r else cell.ljust(w)
-                 for cell, w, r in zip(row, widths, right, strict=True)]
-        lines.append("  " + "  ".join(cells).rstrip())
-    return lines
+def _table(rows: Sequence[Sequence[str]], right: Sequence[bool], width: int,
+           wrap: Sequence[int] = ()) -> list[str]:
+    """A rich Table as plain lines at most `width` wide: short columns keep their width, the
+    `wrap` columns (long text: titles, lists, paths) are narrowed and wrapped to fit."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
+                  header_style="")
+    for column, (head, is_number) in enumerate(zip(rows[0], right, strict=True)):
+        table.add_column(head, justify="right" if is_number else "left", overflow="fold",
+                         no_wrap=column not in wrap, min_width=8 if column in wrap else None)
+    for row in rows[1:]:
+        table.add_row(*(Text(cell) for cell in row))
+    buffer = io.StringIO()
+    Console(file=buffer, width=max(40, width - 2), color_system=None, force_terminal=False,
+            highlight=False, markup=False, emoji=False).print(table)
+    return ["  " + line.rstrip() for line in buffer.getvalue().splitlines()]
 
 
-def render(summary: AuditSummary) -> str:
+def render(summary: AuditSummary, width: int = WIDTH) -> str:
     s = summary
+
+    def wrapped(text: str, indent: str = "") -> list[str]:
+        return textwrap.wrap(text, width=width, initial_indent=indent,
+                             subsequent_indent=indent + "  ", break_on_hyphens=False)
+
     lines = [
-        f"Audit of {s.records_read:,} records (ruleset {s.ruleset_version}, "
-        f"{s.ruleset_digest})",
-        f"  open records judged as of {s.horizon}",
+        *wrapped(f"Audit of {s.records_read:,} records (ruleset {s.ruleset_version}, "
+                 f"{s.ruleset_digest})"),
+        *wrapped(f"open records judged as of {s.horizon}", "  "),
         f"  checked {s.checked:,}   rejected {s.rejected:,}   failed {s.failed:,}",
     ]
     if s.checked:
-        lines.append(f"  records with violations {s.with_violations:,} "
-                     f"({100 * s.with_violations / s.checked:.1f}% of checked); needing review "
-                     f"{s.with_needs_review:,}; with obligations pending {s.with_pending:,}")
-        lines.append(f"  mean compliance {percent(s.mean_compliance)} (share of the rules that "
-                     "applied to a record that it met)")
+        lines += wrapped(f"records with violations {s.with_violations:,} "
+                         f"({100 * s.with_violations / s.checked:.1f}% of checked); needing "
+                         f"review {s.with_needs_review:,}; with obligations pending "
+                         f"{s.with_pending:,}", "  ")
+        lines += wrapped(f"mean compliance {percent(s.mean_compliance)} (share of the rules "
+                         "that applied to a record that it met)", "  ")
     if s.restarts:
         lines.append(f"  worker processes that died and were replaced: {s.restarts}")
     if s.rejected or s.failed:
         lines.append("  rejected and failed records are listed by --rejects FILE")
     if s.records_with_duplicate_id:
-        lines.append(f"  {s.records_with_duplicate_id:,} records carry an id that another record "
-                     "also carries (listed below)")
+        lines += wrapped(f"{s.records_with_duplicate_id:,} records carry an id that another "
+                         "record also carries (listed below)", "  ")
     if s.passed_over:
-        lines.append(f"  not records, passed over: {len(s.passed_over):,} expected-findings "
-                     "file(s)")
-    lines += ["", "Rules: records the rule applied to, violated, violations per 100, "
-                  "needing review; policy: of the violated, those where only a force policy "
-                  "threshold passed"]
+        lines += wrapped(f"not records, passed over: {len(s.passed_over):,} expected-findings "
+                         "file(s)", "  ")
+    lines += ["", *wrapped("Rules: records the rule applied to, violated, violations per 100, "
+                           "needing review; policy: of the violated, those where only a force "
+                           "policy threshold passed")]
     rows = [["rule", "severity", "applied", "violated", "rate", "review", "policy", "title"]]
     for rule in s.rules:
         t = rule.total
-        title = rule.title
-        if len(title) > TITLE_WIDTH:
-            title = title[:TITLE_WIDTH - 3] + "..."
         rows.append([rule.rule, rule.severity, f"{t.applicable:,}", f"{t.violations:,}",
-                     per_100(t.rate), f"{t.needs_review:,}", f"{t.policy_only:,}", title])
-    lines += _table(rows, [False, False, True, True, True, True, True, False])
+                     per_100(t.rate), f"{t.needs_review:,}", f"{t.policy_only:,}", rule.title])
+    lines += _table(rows, [False, False, True, True, True, True, True, False], width, wrap=(7,))
     for heading, groups, attr in (("station", s.stations, "by_station"),
                                   ("month", s.months, "by_month")):
         lines += ["", f"By {heading}"]
-        lines += _groups(heading, groups)
+        lines += _groups(heading, groups, width)
         names = [g.name for g in groups]
         lines += ["", f"Violations per 100 applicable records, by {heading}"]
-        for start in range(0, len(names), MATRIX_COLUMNS):
-            chunk = names[start:start + MATRIX_COLUMNS]
+        per_table = max(1, min(MATRIX_COLUMNS, (width - 10) // 12))
+        for start in range(0, len(names), per_table):
+            chunk = names[start:start + per_table]
             matrix = [["rule", *(cell(name, MATRIX_CELL) for name in chunk)]]
             for rule in s.rules:
                 tallies: dict[str, Tally] = dict(getattr(rule, attr))
                 matrix.append([rule.rule, *(per_100(tallies[n].rate) if n in tallies else "-"
                                             for n in chunk)])
-            lines += _table(matrix, [False, *([True] * len(chunk))])
+            lines += _table(matrix, [False, *([True] * len(chunk))], width,
+                            wrap=tuple(range(1, len(chunk) + 1)))
     lines += ["", "Compliance of checked records (share of applicable rules met)"]
     total = max(1, max(s.compliance_buckets, default=0))
     labels = [f"{10 * b:>3}-{10 * (b + 1)}%" for b in range(BUCKETS)] + ["   100%"]
@@ -101,21 +120,22 @@ def render(summary: AuditSummary) -> str:
             where = place(w.source, w.line)
             rows.append([cell(w.record_id or "?"), cell(w.station or "-"), w.month or "-",
                          percent(w.compliance), " ".join(w.violated), cell(where, 80)])
-        lines += _table(rows, [False, False, False, True, False, False])
+        lines += _table(rows, [False, False, False, True, False, False], width, wrap=(4, 5))
     if s.duplicate_ids:
         lines += ["", "Record ids carried by more than one record"]
         for d in s.duplicate_ids:
-            lines.append(f"  {cell(d.record_id)}  x{d.occurrences}: {', '.join(d.places)}")
+            lines += wrapped(f"{cell(d.record_id)}  x{d.occurrences}: {', '.join(d.places)}",
+                             "  ")
     lines += mapping_lines(s)
     return "\n".join(lines) + "\n"
 
 
-def _groups(heading: str, groups: Sequence[GroupStats]) -> list[str]:
+def _groups(heading: str, groups: Sequence[GroupStats], width: int) -> list[str]:
     rows = [[heading, "records", "with violations", "mean compliance"]]
     for g in groups:
         rows.append([cell(g.name), f"{g.records:,}", f"{g.with_violations:,}",
                      percent(g.mean_compliance)])
-    return _table(rows, [False, True, True, True])
+    return _table(rows, [False, True, True, True], width, wrap=(0,))
 
 
 def mapping_lines(summary: AuditSummary) -> list[str]:
@@ -138,5 +158,7 @@ def mapping_lines(summary: AuditSummary) -> list[str]:
 
 
 class TextReport(SummaryReport):
+    width = WIDTH  # the CLI sets the terminal's
+
     def render(self, summary: AuditSummary) -> str:
-        return render(summary)
+        return render(summary, self.width)
