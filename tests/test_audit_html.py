@@ -84,3 +84,67 @@ def test_html_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None
     assert "Records not checked" in dom and "not JSON" in dom
     worst = json.loads(json.dumps(re.findall(r'href="#(r\d+)"', dom)))
     assert worst and all(f'id="{anchor}"' in dom for anchor in worst)
+
+
+def _probe(page: Path, tmp_path: Path, script: str) -> str:
+    """The page as Chromium lays it out 1280 pixels wide, with `script` run at the end (the
+    page's own policy runs no script, so a copy without it is probed)."""
+    browser = _browser()
+    assert browser is not None
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "",
+                  page.read_text(encoding="utf-8"))
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", f"<script>{script}</script></body>"),
+                     encoding="utf-8")
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+               "--window-size=1280,900", "--dump-dom", probe.as_uri()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.skipif(_browser() is None, reason="chromium is not installed")
+def test_html_does_not_scroll_sideways_at_1280_pixels(report: Path, tmp_path: Path) -> None:
+    dom = _probe(report, tmp_path, "document.title='W='+document.documentElement.scrollWidth"
+                 "+',C='+document.documentElement.clientWidth;")
+    found = re.search(r"<title>W=(\d+),C=(\d+)</title>", dom)
+    assert found, dom[:500]
+    assert int(found.group(1)) <= int(found.group(2))
+
+
+def test_html_shows_titles_beside_ids_a_monthly_trend_and_timelines_in_words(
+        report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert 'id="trend"' in html and "<polyline" in html
+    # The chart of rates per rule names each rule, not only its id.
+    chart = html[html.index('id="rate-by-rule"'):html.index("</table>", html.index(
+        'id="rate-by-rule"'))]
+    assert "An appropriate adult" in chart or "appropriate adult" in chart
+    timeline = html[html.index('<ol class="timeline">'):]
+    assert "arrived at the station" in timeline and "detention authorised" in timeline
+    assert not re.search(r"<time[^>]*>\d{4}-\d\d-\d\d", timeline)  # words, not ISO strings
+    assert "custody_officer" not in timeline and "detention_authorised" not in timeline
+
+
+def test_every_link_in_the_report_resolves_even_past_the_kept_sections(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from custody_rules.formatters import audit_html
+
+    monkeypatch.setattr(audit_html, "RECORD_SECTIONS_KEPT", 3)
+    source = write_jsonl(tmp_path / "many.jsonl", records(60, seed=5))
+    out = tmp_path / "audit.html"
+    invoke(["audit", str(source), "--format", "html", "-o", str(out), "--as-of", AS_OF,
+            "--quiet", "--jobs", "2"], 1)
+    html = out.read_text(encoding="utf-8")
+    refs = _References()
+    refs.feed(html)
+    anchors = set(re.findall(r'id="([^"]+)"', html))
+    assert refs.links
+    missing = [link for link in refs.links if link[1:] not in anchors]
+    assert not missing, missing[:5]
+    worst = re.findall(r'href="#(r\d+)"', html)
+    assert len(worst) > 3  # worst records beyond the first three kept are still linked
+    assert "are left out to keep the page usable" in html
+    assert "--format json or jsonl" in html

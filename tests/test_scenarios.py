@@ -165,13 +165,15 @@ def test_html_is_one_self_contained_page_with_everything_escaped(tmp_path: Path)
             "--format", "html", "--output", str(page_path)], exit_code=0)
     page = page_path.read_text()
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x&gt;" in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;img src=x&gt;" in page
     assert "<script>alert" not in page and "<img" not in page and "k2<b>" not in page
     assert "k2&lt;b&gt;" in page
     # No external assets: nothing is fetched, linked or imported.
     for needle in ("<link", "src=\"http", "src='http", "@import", "url("):
         assert needle not in page
     assert page.count("<script>") == 1  # the inline step-through script only
+    # The audit report's policy: nothing loads, and only that script (by its hash) runs.
+    assert "default-src 'none'" in page and "script-src 'sha256-" in page
     # The findings appear along the timeline, at the event that produced them.
     cell = page.index("placed in a police cell")
     assert page.index("CR-01", cell) < page.index('<li class="step"', cell)
@@ -182,3 +184,48 @@ def test_html_to_standard_output() -> None:
                   "--format", "html"], exit_code=0).stdout
     assert "No findings: every rule that applied was met." in out
     assert "Golden-hour checks" in out
+
+
+@pytest.mark.parametrize("name", scenario_names(LIBRARY))
+def test_no_step_shows_a_rule_both_due_and_met_nor_violated_then_cleared(
+        checker: Checker, name: str) -> None:
+    scenario = find_scenario(name, LIBRARY)
+    played = walk(checker, scenario.record).steps
+    for number, step in enumerate(played):
+        due = {c.finding.rule for c in step.changes
+               if c.change in (Change.BECAME_DUE, Change.STILL_DUE, Change.DUE_NOW)}
+        met = {c.finding.rule for c in step.changes if c.change is Change.SATISFIED}
+        assert not due & met, (name, step.at, due & met)
+        if number + 1 < len(played):
+            violated = {c.finding.rule for c in step.changes
+                        if c.change is Change.BECAME_VIOLATED}
+            cleared = {c.finding.rule for c in played[number + 1].changes
+                       if c.change is Change.NO_LONGER_FOUND}
+            assert not violated & cleared, (name, step.at, violated & cleared)
+
+
+def test_a_girls_carer_is_due_at_once_then_met_not_violated_then_cleared(
+        checker: Checker) -> None:
+    scenario = find_scenario("gateshead-2004", LIBRARY)
+    played = walk(checker, scenario.record).steps
+    changes = [(c.change, c.finding.rule) for step in played for c in step.changes
+               if c.finding.rule == "CR-03"]
+    assert changes == [(Change.DUE_NOW, "CR-03"), (Change.SATISFIED, "CR-03")]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_the_page_opens_at_the_first_event_in_a_browser(tmp_path: Path) -> None:
+    import subprocess
+
+    page = tmp_path / "walk.html"
+    invoke(["scenario", "play", "gateshead-2004", "--format", "html", "-o", str(page)], 0)
+    command = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+               "--dump-dom", page.as_uri()]
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    # The page's policy let its own script run: one step shown, the rest and the end hidden.
+    assert dom.count('<li class="step">') == 1
+    assert dom.count('class="step hidden"') + dom.count('class="final hidden"') >= 10
+    assert '<section id="end" class="hidden">' in dom
+    assert ">1 of " in dom

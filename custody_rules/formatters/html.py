@@ -1,16 +1,24 @@
-"""One self-contained HTML page of a scenario's walk, for a trainer's projector.
+"""One self-contained HTML page of a scenario's walk, for a trainer's projector, from the
+Jinja2 template custody_rules/templates/scenario.html (autoescaped: a record's notes and ids
+are free text typed by whoever filled it in).
 
 No external assets: the style and the small script that reveals the walk one event at a time
-are inline. Every text that comes from a record, a rule or a finding is escaped, because a
-record's notes and ids are free text typed by whoever filled it in.
+are inline, and the page carries the audit report's Content-Security-Policy, with the one
+script allowed by its hash. The page opens at the first event; without the script (printed,
+or scripts off) every step is shown.
 """
 
 from __future__ import annotations
 
-from html import escape
+from typing import Any
 
+from markupsafe import Markup
+
+from custody_rules.findings import Finding
+from custody_rules.formatters.templates import script_policy, template
 from custody_rules.rulebook import Status
 from custody_rules.textsafe import scrub
+from custody_rules.uktime import as_of_words, day_words, uk
 from custody_rules.views.narrative import clock_time, describe_event
 from custody_rules.views.scenario import Change, Scenario, Step, Walk, WalkEnd
 
@@ -18,7 +26,10 @@ _CHANGE_CLASS = {
     Change.BECAME_DUE: "due", Change.BECAME_VIOLATED: "violated",
     Change.NEEDS_JUDGEMENT: "judgement", Change.SATISFIED: "met",
     Change.NO_LONGER_DUE: "met", Change.NO_LONGER_FOUND: "met",
+    Change.DUE_NOW: "due", Change.STILL_DUE: "due", Change.STILL_VIOLATED: "violated",
 }
+_STATUS_CLASS = {Status.VIOLATED: "violated", Status.PENDING: "due",
+                 Status.NEEDS_REVIEW: "judgement"}
 
 _STYLE = """
 body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
@@ -50,21 +61,26 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}
 .ok{color:#145c1c;font-weight:700}.bad{color:#8a0000;font-weight:700}
 .hidden{display:none}
+.day{font-weight:700;color:#444;margin:.2rem 0 .4rem -1rem;padding-left:1rem}
 """
 
 # Reveal the walk one step at a time (Space, Right arrow or the button); without the script
 # every step is shown, so the page still reads as a whole when printed.
 _SCRIPT = """
 (function(){
- var steps=[].slice.call(document.querySelectorAll('ol.walk>li'));var shown=steps.length;
+ var steps=[].slice.call(document.querySelectorAll('ol.walk>li'));var shown=1;
  function show(n){shown=Math.max(0,Math.min(n,steps.length));steps.forEach(function(s,i){
   s.classList.toggle('hidden',i>=shown);});if(shown>0){steps[shown-1].scrollIntoView(
-  {block:'nearest'});}}
+  {block:'nearest'});}label();
+  end.classList.toggle('hidden',shown<steps.length);}
+ var where=document.getElementById('where');var end=document.getElementById('end');
+ function label(){where.textContent=shown+' of '+steps.length;}
  document.getElementById('restart').onclick=function(){show(1);};
  document.getElementById('next').onclick=function(){show(shown+1);};
  document.getElementById('all').onclick=function(){show(steps.length);};
  document.addEventListener('keydown',function(e){if(e.key===' '||e.key==='ArrowRight'){
   e.preventDefault();show(shown+1);}else if(e.key==='ArrowLeft'){show(shown-1);}});
+ show(1);
 })();
 """
 
@@ -72,93 +88,44 @@ _SCRIPT = """
 def render_walk(walk: Walk, end: WalkEnd, scenario: Scenario | None) -> str:
     """The page: the scenario's source and lesson, the walk, and the findings it ends with."""
     walk, end, scenario = scrub(walk), scrub(end), scrub(scenario)
-    title = scenario.title if scenario else f"Record {walk.record_id}"
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>",
-        f"<h1>{escape(title)}</h1>",
-    ]
-    if scenario is not None:
-        parts.append(_header(scenario))
-    parts.append(f'<p class="meta">Record <span class="id">{escape(walk.record_id)}</span>'
-                 f" &middot; {len(walk.steps) - 1} moments in the record</p>")
-    parts.append('<div class="controls"><button id="restart" type="button">Start</button>'
-                 '<button id="next" type="button">Next event</button>'
-                 '<button id="all" type="button">Show all</button></div>')
-    parts.append('<ol class="walk">')
-    parts.extend(_step(step) for step in walk.steps)
-    parts.append("</ol>")
-    parts.append(_final(end))
-    parts.append(f"<script>{_SCRIPT}</script></main></body></html>")
-    return "\n".join(parts) + "\n"
+    moments = len(walk.steps) - 1
+    script = _SCRIPT.strip()
+    return template("scenario.html").render(
+        title=scenario.title if scenario else f"Record {walk.record_id}",
+        scenario=scenario, record_id=walk.record_id,
+        moments=f"{moments} moment{'s' if moments != 1 else ''} in the record",
+        steps=_steps(walk.steps),
+        findings=[_finding(item.finding, item.dispute.why if item.dispute else None)
+                  for item in end.findings],
+        expected=end.expected, problems=end.problems,
+        css=Markup(_STYLE), script=Markup(script), csp=Markup(script_policy(script)),
+    )
 
 
-def _header(scenario: Scenario) -> str:
-    rows = [f'<p class="meta"><strong>Source:</strong> {escape(scenario.citation)}']
-    if scenario.url:
-        # Shown as text, not a link: the page is for a projector and loads nothing.
-        rows.append(f' <span class="id">{escape(scenario.url)}</span>')
-    rows.append("</p>")
-    if scenario.source_finding:
-        rows.append(f'<p class="meta"><strong>What it found:</strong> '
-                    f"{escape(scenario.source_finding)}</p>")
-    rows.append(f'<p class="meta"><strong>Teaches:</strong> {escape(scenario.teaches)}</p>')
-    for assumed in scenario.assumed:
-        rows.append(f'<p class="meta"><strong>Assumed:</strong> {escape(assumed)}</p>')
-    return "".join(rows)
+def _steps(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    out = []
+    day = None
+    for step in steps:
+        timeline = step.result.timeline
+        today = uk(step.at).date()
+        out.append({
+            "final": step.final,
+            # Each day the walk reaches is named once, where it starts.
+            "day": day_words(today, with_year=True) if today != day else None,
+            "at": as_of_words(step.at) if step.final else clock_time(step.at, timeline),
+            "events": [{"at": clock_time(e.at, timeline), "id": e.id,
+                        "words": describe_event(e, timeline), "note": e.note}
+                       for e in step.events],
+            "changes": [{"css": _CHANGE_CLASS[c.change], "label": c.change.value,
+                         "rule": c.finding.rule, "reason": c.reason} for c in step.changes],
+        })
+        day = today
+    return out
 
 
-def _step(step: Step) -> str:
-    timeline = step.result.timeline
-    out = [f'<li class="{"final" if step.final else "step"}">']
-    if step.final:
-        out.append(f'<div><span class="time">{escape(clock_time(step.at, timeline))}</span>'
-                   "<strong>Record closed: the whole record judged</strong></div>")
-    for event in step.events:
-        out.append(f'<div><span class="time">{escape(clock_time(event.at, timeline))}</span>'
-                   f'<span class="id">{escape(event.id)}</span>'
-                   f"{escape(describe_event(event, timeline))}</div>")
-        if event.note:
-            out.append(f'<div class="note">{escape(event.note)}</div>')
-    if step.changes:
-        out.append('<ul class="changes">')
-        for change in step.changes:
-            css = _CHANGE_CLASS[change.change]
-            out.append(f'<li class="{css}"><span class="badge">{escape(change.change.value)}'
-                       f'</span><span class="rule">{escape(change.finding.rule)}</span>'
-                       f"{escape(change.reason)}</li>")
-        out.append("</ul>")
-    out.append("</li>")
-    return "".join(out)
-
-
-def _final(end: WalkEnd) -> str:
-    findings = end.final.findings
-    out = [f"<h2>Findings at the end ({len(findings)})</h2>"]
-    if findings:
-        out.append("<table><thead><tr><th>Rule</th><th>Status</th><th>Severity</th>"
-                   "<th>Finding</th><th>Law</th></tr></thead><tbody>")
-        for finding in findings:
-            css = {Status.VIOLATED: "violated", Status.PENDING: "due",
-                   Status.NEEDS_REVIEW: "judgement"}[finding.status]
-            text = escape(finding.message)
-            if finding.question:
-                text += f"<br><em>{escape(finding.question)}</em>"
-            out.append(f'<tr class="{css}"><td class="rule">{escape(finding.rule)}</td>'
-                       f'<td><span class="badge">{escape(finding.status.value)}</span></td>'
-                       f"<td>{escape(finding.severity.value)}</td><td>{text}</td>"
-                       f"<td>{escape('; '.join(finding.citations))}</td></tr>")
-        out.append("</tbody></table>")
-    else:
-        out.append('<p class="ok">No findings: every rule that applied was met.</p>')
-    if end.expected is not None:
-        problems = end.problems
-        if problems:
-            out.append('<p class="bad">The findings differ from the scenario\'s expected ones:'
-                       "</p><ul>" + "".join(f"<li>{escape(p)}</li>" for p in problems) + "</ul>")
-        else:
-            out.append('<p class="ok">As expected: these are the scenario\'s expected findings.'
-                       "</p>")
-    return "".join(out)
+def _finding(finding: Finding, dispute: str | None) -> dict[str, Any]:
+    return {"css": _STATUS_CLASS[finding.status], "rule": finding.rule,
+            "status": finding.status.value.replace("_", " "),
+            "severity": finding.severity.value.replace("_", " "), "message": finding.message,
+            "question": finding.question, "dispute": dispute,
+            "citations": "; ".join(finding.citations)}

@@ -97,9 +97,8 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 # --------------------------------------------------------------------------- check
 
 def render(report: CheckReport, width: int = WIDTH) -> Text:
-
-    report = scrub(report)
     """The whole report of one checked record."""
+    report = scrub(report)
     wrap = _Wrap(width)
     result = report.result
     held = "still held" if result.timeline.still_held else "left police detention"
@@ -168,10 +167,9 @@ def _rule_group(group: RuleFindings, report: CheckReport, wrap: _Wrap) -> list[L
 # --------------------------------------------------------------------------- handover
 
 def render_handover(handover: Handover, width: int = WIDTH) -> Text:
-
-    handover = scrub(handover)
     """One terminal screen: the child, the PACE clock, what is violated, what falls due when,
     and the latest entries of the log."""
+    handover = scrub(handover)
     wrap = _Wrap(width)
     timeline = handover.timeline
     place = ", ".join(p for p in (handover.station, handover.force) if p)
@@ -325,11 +323,9 @@ OUTCOME_COLOUR = {Outcome.VIOLATED: "red", Outcome.PENDING: "yellow", Outcome.NE
 
 
 def render_explanation(explanation: Explanation, width: int = WIDTH) -> Text:
-
-
-    explanation = scrub(explanation)
     """Why a rule fired, did not fire, or did not apply: the facts it used, the deadlines it
     computed, the policy it applied and what would have met it."""
+    explanation = scrub(explanation)
     _wrap = _Wrap(width)
     rule = explanation.rule
     timeline = explanation.timeline
@@ -430,14 +426,15 @@ CHANGE_MARK = {
     Change.SATISFIED: ("= met", "green"),
     Change.NO_LONGER_DUE: ("= not due", "green"),
     Change.NO_LONGER_FOUND: ("- cleared", "green"),
+    Change.DUE_NOW: ("+ due now", "yellow"),
+    Change.STILL_DUE: ("~ still due", "yellow"),
+    Change.STILL_VIOLATED: ("! still", "red"),
 }
 _MARK_WIDTH = max(len(mark) for mark, _ in CHANGE_MARK.values())
 _TIME_WIDTH = len("01:30 BST")  # a step's events are on its own day: no date
 
 
 def render_scenario_list(scenarios: list[Scenario], width: int = WIDTH) -> Text:
-
-
     scenarios = scrub(scenarios)
     wrap = _Wrap(width)
     name_width = max((len(s.name) for s in scenarios), default=4)
@@ -447,8 +444,6 @@ def render_scenario_list(scenarios: list[Scenario], width: int = WIDTH) -> Text:
 
 
 def render_scenario_header(scenario: Scenario, width: int = WIDTH) -> Text:
-
-
     scenario = scrub(scenario)
     _wrap = _Wrap(width)
     lines: list[Line] = [style(line, bold=True) for line in
@@ -468,10 +463,8 @@ def render_scenario_header(scenario: Scenario, width: int = WIDTH) -> Text:
 
 
 def render_scenario_show(scenario: Scenario, timeline: Timeline, width: int = WIDTH) -> Text:
-
-
-    scenario, timeline = scrub(scenario), scrub(timeline)
     """The header, the record's events in words, and the findings it must end with."""
+    scenario, timeline = scrub(scenario), scrub(timeline)
     _wrap = _Wrap(width)
     out = render_scenario_header(scenario, width)
     lines: list[Line] = [""]
@@ -519,10 +512,8 @@ def _expected_item(item: ExpectedFinding, wrap: _Wrap) -> list[Line]:
 
 
 def render_step(step: Step, width: int = WIDTH) -> Text:
-
-
-    step = scrub(step)
     """One step of `scenario play`: the event(s) at that time and what changed with them."""
+    step = scrub(step)
     _wrap = _Wrap(width)
     timeline = step.result.timeline
     lines: list[Line] = []
@@ -546,10 +537,8 @@ def render_step(step: Step, width: int = WIDTH) -> Text:
 
 
 def render_walk_end(end: WalkEnd, width: int = WIDTH) -> Text:
-
-
-    end = scrub(end)
     """The findings the whole record ends with, and whether they are the scenario's."""
+    end = scrub(end)
     _wrap = _Wrap(width)
     final = end.final
     counts = {s: sum(1 for f in final.findings if f.status is s) for s in Status}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Protocol
 
@@ -38,6 +39,9 @@ class Change(str, enum.Enum):
     SATISFIED = "satisfied"
     NO_LONGER_DUE = "no longer due"  # the child left police detention before the deadline
     NO_LONGER_FOUND = "no longer found"  # a violation or question the later record answers
+    DUE_NOW = "due now"  # owed at once: the next event meets it (so it is not shown violated)
+    STILL_DUE = "still due"  # an event changed what a rule requires, but something is still due
+    STILL_VIOLATED = "still violated"  # a rule's breach, now seen another way (e.g. at closing)
 
 
 @frozen
@@ -81,22 +85,69 @@ def walk(checker: Judge, record: CustodyRecord) -> Walk:
 
 
 def steps(checker: Judge, record: CustodyRecord) -> Iterator[Step]:
-    """The walk one step at a time, so that a trainer's screen can stop between events."""
+    """The walk one step at a time, so that a trainer's screen can stop between events.
+
+    Each step is judged with the next one in view: an obligation owed at once (a girl's woman
+    carer, "as it stands" at the moment detention is authorised) that the very next event meets
+    is shown as due now and then met, not as violated and cleared minutes later."""
     ordered = sorted(record.events, key=lambda event: (event.at, event.id))
     if not ordered:
         return
     # A record with no leaving event and no closed_at is judged as it stood at its last event,
     # never at the real clock, so that a scenario plays the same every day.
     last = ordered[-1].at
-    before: tuple[Finding, ...] = ()
     times = sorted({event.at for event in ordered})
-    for moment in times:
-        result = checker.check(record, as_of=moment, now=last)
+    judged = [(moment, checker.check(record, as_of=moment, now=last)) for moment in times[:1]]
+    before: tuple[Finding, ...] = ()
+    owed: set[tuple[str, str, tuple[str, ...]]] = set()  # shown as due now, not violated
+    for number, moment in enumerate(times):
+        if number + 1 < len(times):
+            judged.append((times[number + 1],
+                           checker.check(record, as_of=times[number + 1], now=last)))
+            after = judged[-1][1]
+        else:
+            after = checker.check(record, now=last)
+        result = judged[number][1]
         happened = tuple(e for e in ordered if e.at == moment)
-        yield Step(moment, happened, tuple(_changes(before, result, happened)), result)
+        changes = list(_changes(before, result, happened, owed))
+        gone = {_identity(f, after) for f in after.findings}
+        for index, change in enumerate(changes):
+            key = _identity(change.finding, result)
+            if change.change is Change.BECAME_VIOLATED and key not in gone \
+                    and not change.reason.startswith("deadline "):
+                owed.add(key)
+                changes[index] = StepChange(Change.DUE_NOW, change.finding,
+                                            f"owed at once: {change.finding.title}.")
+        yield Step(moment, happened, tuple(_merge_due(changes)), result)
         before = result.findings
+        owed &= {_identity(f, result) for f in result.findings}
     final = checker.check(record, now=last)
-    yield Step(final.as_of, (), tuple(_changes(before, final, ())), final, final=True)
+    yield Step(final.as_of, (), tuple(_merge_due(list(_changes(before, final, (), owed)))),
+               final, final=True)
+
+
+def _merge_due(changes: list[StepChange]) -> list[StepChange]:
+    """One rule that is met and due again at one step (an event met one of its checks and
+    made another due) is shown once, as still due, never as both due and met; one that is
+    violated anew as its earlier breach goes (the closed record states the breach another
+    way) is shown once, as still violated, never as violated and cleared."""
+    def rules(*kinds: Change) -> set[str]:
+        return {c.finding.rule for c in changes if c.change in kinds}
+
+    due_again = rules(Change.SATISFIED) & rules(Change.BECAME_DUE)
+    violated_again = rules(Change.NO_LONGER_FOUND) & rules(Change.BECAME_VIOLATED)
+    out = []
+    for change in changes:
+        rule = change.finding.rule
+        if (rule in due_again and change.change is Change.SATISFIED) or (
+                rule in violated_again and change.change is Change.NO_LONGER_FOUND):
+            continue
+        if rule in due_again and change.change is Change.BECAME_DUE:
+            change = StepChange(Change.STILL_DUE, change.finding, change.reason)
+        if rule in violated_again and change.change is Change.BECAME_VIOLATED:
+            change = StepChange(Change.STILL_VIOLATED, change.finding, change.reason)
+        out.append(change)
+    return out
 
 
 def _identity(finding: Finding, result: RecordResult) -> tuple[str, str, tuple[str, ...]]:
@@ -107,7 +158,9 @@ def _identity(finding: Finding, result: RecordResult) -> tuple[str, str, tuple[s
 
 
 def _changes(before: tuple[Finding, ...], result: RecordResult,
-             happened: tuple[Event, ...]) -> Iterator[StepChange]:
+             happened: tuple[Event, ...],
+             owed: AbstractSet[tuple[str, str, tuple[str, ...]]] = frozenset()
+             ) -> Iterator[StepChange]:
     old = {_identity(f, result): f for f in before}
     new = {_identity(f, result): f for f in result.findings}
     timeline = result.timeline
@@ -134,7 +187,7 @@ def _changes(before: tuple[Finding, ...], result: RecordResult,
             yield StepChange(Change.NO_LONGER_DUE, finding,
                              f"the child left police detention: {leaving.id} "
                              f"{describe_event(leaving, timeline)}")
-        elif finding.status is Status.PENDING:
+        elif finding.status is Status.PENDING or key in owed:
             how = f"met by {cause}" if cause else "met by the record as closed"
             yield StepChange(Change.SATISFIED, finding, how)
         else:
