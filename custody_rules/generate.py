@@ -1,7 +1,7 @@
 """Synthetic custody records of children, for load tests and the differential test.
 
 `generate_records(count, seed)` yields JSON-ready records in the record format
-(shared/spec/record-format.md), reproducible from the seed alone: every record has its own
+(docs/record-format.md), reproducible from the seed alone: every record has its own
 `random.Random` seeded from (seed, index, variety), so record i is the same whatever `count` is,
 and `generate_record(seed, i)` rebuilds one record on its own (to debug a finding). Nothing here
 reads the clock or the global random generator.

@@ -1,4 +1,4 @@
-"""The custody record as typed values (shared/spec/record-format.md, version 1).
+"""The custody record as typed values (docs/record-format.md, version 1).
 
 These classes hold no logic and do no I/O: `validate` builds them from JSON through the one
 converter in `convert`, and `timeline` derives everything the rules need from them.

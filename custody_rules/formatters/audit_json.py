@@ -4,7 +4,7 @@
      "not_checked": [ <each rejected or failed record, as in the --rejects file> ],
      "summary": { ... AuditSummary.to_dict() ... }}
 
-Each record object is `formatters.json.result_to_dict` (shared/spec/record-format.md) plus
+Each record object is `formatters.json.result_to_dict` (docs/record-format.md) plus
 `source`, `line` and `compliance`. Records are streamed; rejected and failed ones wait in a
 temporary file until the records are done, so memory stays flat.
 """

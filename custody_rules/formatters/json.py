@@ -1,4 +1,4 @@
-"""The findings JSON of shared/spec/record-format.md, exactly; additions come after its keys.
+"""The findings JSON of docs/record-format.md, exactly; additions come after its keys.
 
 For a child still held, the check JSON also carries a `handover` object (the sergeant's
 handover view, for a custody system to show): it refers to findings by their index in

@@ -62,7 +62,7 @@ def _object_schema(cls: type, extra: dict[str, Any] | None = None) -> dict[str, 
 
 
 def record_schema() -> dict[str, Any]:
-    """The JSON Schema of one custody record (shared/spec/record-format.md, version 1)."""
+    """The JSON Schema of one custody record (docs/record-format.md, version 1)."""
     events = []
     for type_name, cls in model.EVENT_TYPES.items():
         events.append(_object_schema(cls, {"type": {"const": type_name}}))
