@@ -160,6 +160,4 @@ def read_record_stream(stream: IO[bytes], source: str) -> Any:
         raise InputError(
             None, [TOO_LARGE], source
         )
-    if not data.strip():
-        raise InputError(None, ["empty input: no record"], source)
     return parse_json(data, source)

@@ -51,7 +51,7 @@ def test_check_reads_standard_input() -> None:
     assert json.loads(result.stdout)["record_id"] == json.loads(record)["record_id"]
     empty = CliRunner().invoke(main, ["check", "-"], input=b"")
     assert empty.exit_code == 2
-    assert empty.stderr == "<stdin> > empty input: no record\n"
+    assert empty.stderr == "<stdin> > empty: no JSON record\n"
 
 
 @pytest.mark.parametrize("output_format", ["text", "json", "jsonl", "csv", "html"])

@@ -271,6 +271,19 @@ _TIME_WORDS = {"lt": "is before", "lte": "is at or before", "gt": "is after",
                "gte": "is at or after", "eq": "is", "ne": "is not"}
 _NUMBER_WORDS = {"lt": "less than", "lte": "at most", "gt": "more than", "gte": "at least",
                  "eq": "is", "ne": "is not"}
+_AGE_WORDS = {"lt": "aged under {}", "lte": "aged {} or under", "gt": "aged over {}",
+              "gte": "aged {} or over", "eq": "aged {}"}
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth")
+
+
+def _ordinal(number: int) -> str:
+    return _ORDINALS[number - 1] if number <= len(_ORDINALS) else f"{number}th"
+
+
+def _no_article(phrase: str) -> str:
+    """`a review (...)` -> `review (...)`; `the first review` stays as it is."""
+    return phrase[2:] if phrase.startswith("a ") else phrase
 
 
 class _Reader:
@@ -340,16 +353,26 @@ class _Reader:
         if field in BOOLEAN_FIELDS and op in ("eq", "ne") and not isinstance(
                 condition.value, Expr):
             positive = (condition.value == 1) == (op == "eq")
-            return f"{words(field)}: {'yes' if positive else 'no'}"
+            return words(field) if positive else f"not {words(field)}"
+        if field == "age" and isinstance(condition.value, int) and op in _AGE_WORDS:
+            return _AGE_WORDS[op].format(condition.value)
         if op in ("eq", "ne") and isinstance(condition.value, str):
             return f"{words(field)} {'is' if op == 'eq' else 'is not'} {value}"
         return f"{words(field)} {_NUMBER_WORDS[op]} {value}"
 
     def pattern_words(self, pattern: Pattern, bindings: Mapping[str, Fact],
                       deadline: int | None) -> str:
-        conditions = [self.condition_words(c, bindings, deadline) for c in pattern.conditions]
-        head = f"a {words(pattern.type)}"
-        return f"{head} where {'; '.join(conditions)}" if conditions else head
+        """`the first detention authorised (aged under 18)`, `a child (female)`: the
+        pattern as a custody officer would say it, not in the rule language."""
+        article, conditions = "a", []
+        for condition in pattern.conditions:
+            if condition.field == "nth" and condition.op == "eq" \
+                    and isinstance(condition.value, int) and condition.value > 0:
+                article = f"the {_ordinal(condition.value)}"
+            else:
+                conditions.append(self.condition_words(condition, bindings, deadline))
+        head = f"{article} {words(pattern.type)}"
+        return f"{head} ({'; '.join(conditions)})" if conditions else head
 
     def use(self, alias: str, fact: Fact) -> FactUse:
         at = datetime.fromtimestamp(fact.at, tz=timezone.utc)
@@ -385,7 +408,8 @@ class _Reader:
         for pattern in rule.trigger:
             found = [combo for b in bound for combo in self.combinations([pattern], b)]
             if not found:
-                yield f"The record has no {self.pattern_words(pattern, bound[0], None)[2:]}."
+                what = _no_article(self.pattern_words(pattern, bound[0], None))
+                yield f"The record has no {what}."
                 yield from self.near_misses(pattern, bound[0], None)
                 return
             bound = found
@@ -442,7 +466,8 @@ class _Reader:
                            check.match[0] if check.match else None)
             reason = "The situation this check is about did not arise"
             if missing is not None:
-                reason += f": the record has no {self.pattern_words(missing, trigger, None)[2:]}"
+                what = _no_article(self.pattern_words(missing, trigger, None))
+                reason += f": the record has no {what}"
             deadline = self.deadline(check, trigger)
             due = datetime.fromtimestamp(deadline, tz=timezone.utc) if deadline else None
             return attrs.evolve(common, outcome=Outcome.NOT_REACHED, reason=reason + ".",
