@@ -131,8 +131,16 @@ def test_an_adults_record_says_no_child_rule_applied_and_why(tmp_path: Path) -> 
     path.write_text(json.dumps(raw))
     out = " ".join(invoke(["check", str(path), "--full"], 0).stdout.split())
     assert "No child rule applied: this is a record of an adult (age 25 on arrival)" in out
+    assert "Only the rules owed to every detainee (reviews, the detention clock) were " \
+        "checked" in out
     assert "Child aged" not in out
-    assert "every rule that applied was met" not in out
+    live = json.loads((EXAMPLES / "live.json").read_text())
+    live["person"]["date_of_birth"] = "1990-05-05"
+    path.write_text(json.dumps(live))
+    handover = " ".join(invoke(["check", str(path), "--as-of", "2024-06-12T19:00:00+01:00"],
+                               0).stdout.split())
+    assert "Person aged 34" in handover and "Child aged" not in handover
+    assert "No child rule applied" in handover
 
 
 def test_violations_by_severity_then_time_and_one_rules_findings_together() -> None:

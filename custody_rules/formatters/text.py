@@ -107,7 +107,7 @@ def render(report: CheckReport, width: int = WIDTH) -> Text:
     lines: list[Line] = [_cat(style(title, bold=True), head[0][len(title):]), *head[1:]]
     if report.no_child_rule:
         lines.extend(wrap(report.no_child_rule, ""))
-    elif not result.findings:
+    if not result.findings and result.applied:
         lines.append(style("No findings: every rule that applied was met.", fg="green"))
     if report.violated:
         count = sum(len(group.findings) for group in report.violated)

@@ -75,9 +75,9 @@ def by_rule(timeline: Timeline, findings: Iterable[Finding]) -> tuple[RuleFindin
 
 
 def no_child_rule(result: RecordResult) -> str | None:
-    """Why no rule applied to the record, said plainly; None when some rule applied."""
-    if result.applied:
-        return None
+    """Why no child rule applied to the record, said plainly: an adult's record (the rules
+    owed to every detainee, such as reviews and the detention clock, still apply), or a record
+    to which no rule applied at all. None for a child's record."""
     timeline = result.timeline
     arrival = next((e for e in timeline.events if e.type == "arrival"), None)
     age = timeline.age_at(arrival.at if arrival else timeline.judged_at)
@@ -85,9 +85,14 @@ def no_child_rule(result: RecordResult) -> str | None:
     if age is not None and age >= ADULT_FROM:
         how = "apparent age" if person.date_of_birth is None else "age"
         when = "on arrival" if arrival else "at the time judged"
-        return (f"No child rule applied: this is a record of an adult ({how} {age} {when}). "
-                f"Every rule here is about children under {ADULT_FROM}.")
+        checked = (f"Only the rules owed to every detainee (reviews, the detention clock) "
+                   f"were checked: {len(result.applied)} applied."
+                   if result.applied else "No rule applied.")
+        return (f"No child rule applied: this is a record of an adult ({how} {age} {when}); "
+                f"the rules for children protect those under {ADULT_FROM}. {checked}")
+    if result.applied:
+        return None
     if age is None:
-        return ("No child rule applied: the record gives neither a date of birth nor an "
-                "apparent age, so it cannot be told whether the person is a child.")
+        return ("No rule applied: the record gives neither a date of birth nor an apparent "
+                "age, so it cannot be told whether the person is a child.")
     return "No rule applied: nothing in the record is what any rule is about."
