@@ -77,6 +77,7 @@ table.bars th{font-weight:400;background:none;width:45%}
 table.bars td.bar{width:40%}table.bars td.bar div{background:#d92d20;height:12px;min-width:1px}
 table.bars td.n{width:15%;white-space:nowrap}
 a{color:#175cd3}
+#worst td:nth-child(3),#worst td:nth-child(1){white-space:nowrap}
 details{margin:8px 0}summary{cursor:pointer;color:#175cd3}
 """
 
