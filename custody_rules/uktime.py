@@ -100,3 +100,13 @@ def format_duration(delta: timedelta) -> str:
     if hours:
         return f"{sign}{hours}h{minutes:02d}m" if minutes else f"{sign}{hours}h"
     return f"{sign}{minutes}m"
+
+
+def as_of_text(stamp: str) -> str:
+    """An ISO 8601 moment (as the audit summary holds it) in the one "as of" style; text that
+    is not one is returned as it is."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return as_of_words(moment) if moment.tzinfo is not None else stamp

@@ -37,6 +37,7 @@ from custody_rules.errors import AuditAborted
 from custody_rules.findings import RecordResult
 from custody_rules.record import CustodyRecord
 from custody_rules.rulebook import Rulebook, Severity, Status
+from custody_rules.uktime import as_of_text
 
 CHECKED, REJECTED, FAILED = "checked", "rejected", "failed"
 NO_STATION = "(no station)"
@@ -252,10 +253,12 @@ class AuditSummary:
 
     @property
     def horizon(self) -> str:
-        """`2024-06-12T19:00:00+01:00 (the latest moment in the input)`, for report headers."""
+        """`19:00 BST on Wed 12 Jun 2024 (the latest moment in the input)`, for report headers:
+        the one "as of" style of every text the tool shows."""
         if self.as_of is None:
             return "no moment found in the input"
-        return f"{self.as_of} ({AS_OF_BASIS_WORDS.get(self.as_of_basis, self.as_of_basis)})"
+        return (f"{as_of_text(self.as_of)} "
+                f"({AS_OF_BASIS_WORDS.get(self.as_of_basis, self.as_of_basis)})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
