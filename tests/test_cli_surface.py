@@ -78,7 +78,8 @@ def test_a_report_to_a_file_says_what_was_read_and_where_it_went(tmp_path: Path)
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
         "audit: 13 records read: 12 checked, 1 rejected, 0 failed; open records judged as of "
-        f"00:00 GMT on Tue 1 Jan 2030; html report written to {report}; rejected and failed "
+        f"00:00 GMT on Tue 1 Jan 2030 (--as-of); html report written to {report}; "
+        "rejected and failed "
         f"records in {rejects}")
     assert report.read_text().startswith("<!DOCTYPE html>")
     quiet = invoke(["audit", str(source), "-o", str(report), "--quiet", "--jobs", "1"], 1)

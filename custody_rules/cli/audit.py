@@ -36,7 +36,6 @@ from custody_rules.horizon import GIVEN, NOW
 from custody_rules.interrupt import Interrupted, interruptible
 from custody_rules.outputs import output_file, refuse_clashes
 from custody_rules.privacy import Pseudonymiser
-from custody_rules.uktime import as_of_text
 
 FORMATS: dict[str, type[SummaryReport] | type[JsonReport] | type[JsonLinesReport]
               | type[HtmlReport]] = {
@@ -186,8 +185,7 @@ class _Count:
 
 def _summary_line(summary: AuditSummary, output: Path, output_format: str,
                   rejects: Path | None) -> str:
-    horizon = (f"open records judged as of {as_of_text(summary.as_of)}" if summary.as_of
-               else "open records judged at the time of the audit")
+    horizon = f"open records judged as of {summary.horizon}"
     where = f"; rejected and failed records in {rejects}" if rejects and (
         summary.rejected or summary.failed) else ""
     return (f"audit: {summary.records_read:,} records read: {summary.checked:,} checked, "
