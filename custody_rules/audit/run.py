@@ -12,12 +12,12 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
 
 from attrs import frozen
 
 from custody_rules.audit.profile import Profile, convert_rows, load_profile
 from custody_rules.audit.runner import run_pool
+from custody_rules.audit.sink import Output, ReportSink
 from custody_rules.audit.sources import (
     CSV,
     Source,
@@ -27,29 +27,12 @@ from custody_rules.audit.sources import (
     iter_items,
 )
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, SummaryBuilder
-from custody_rules.audit.worker import RenderRecord, WorkerTask
+from custody_rules.audit.worker import WorkerTask
 from custody_rules.engine.cache import compiled_rulebook
 from custody_rules.horizon import GIVEN, LATEST, latest_moment, raw_latest, record_latest
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.rulebook import Rulebook
-
-
-class Output(Protocol):
-    """Where a report or the rejects go: anything bytes can be written to."""
-
-    def write(self, data: bytes, /) -> int: ...
-
-
-class ReportSink(Protocol):
-    """A report format. `renderer` gives the function that renders each checked record for
-    it, in the worker that checked it (None: the report needs nothing per record)."""
-
-    def renderer(self) -> RenderRecord | None: ...
-
-    def record(self, digest: RecordDigest, output: bytes) -> None: ...
-
-    def finish(self, summary: AuditSummary) -> None: ...
 
 
 @frozen

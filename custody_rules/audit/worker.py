@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
 from datetime import datetime
 from multiprocessing.connection import Connection
 
@@ -28,20 +27,17 @@ from attrs import evolve, frozen
 
 from custody_rules import privacy
 from custody_rules.audit.profile import Profile
+from custody_rules.audit.sink import RenderRecord
 from custody_rules.audit.sources import Item, Source, iter_items, load_item, record_id_hint
 from custody_rules.audit.summary import FAILED, REJECTED, RecordDigest, checked_digest
 from custody_rules.checker import Checker
 from custody_rules.errors import InputError
-from custody_rules.findings import RecordResult
 from custody_rules.horizon import judgement_problem
 from custody_rules.interrupt import worker_signals
 from custody_rules.rulebook import Rulebook
 from custody_rules.validate import validate_record
 
 HELLO, RECORD, DONE, FATAL = b"H", b"R", b"D", b"F"
-# What a report shows of each checked record, rendered in the worker that checked it. A module
-# level function, so that a spawned worker can be sent it.
-RenderRecord = Callable[[RecordResult, RecordDigest], bytes]
 WITHHELD = "(source withheld)"
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import IO
 
 import click
+from attrs import evolve
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 
-from custody_rules.audit.run import AuditRequest, Prepared, ReportSink, prepare, run_audit
+from custody_rules.audit.run import AuditRequest, Prepared, prepare, run_audit
+from custody_rules.audit.sink import ReportSink
 from custody_rules.audit.sources import CSV, kind_of
 from custody_rules.audit.summary import AuditSummary
 from custody_rules.cli.exits import ExitCode, InputProblem, domain_errors

@@ -23,9 +23,8 @@ import csv
 import io
 from collections.abc import Sequence
 
-from custody_rules.audit.run import Output
+from custody_rules.audit.sink import Output, RenderRecord
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest, Tally, where
-from custody_rules.audit.worker import RenderRecord
 from custody_rules.formatters.audit_report import SummaryReport
 
 BOM = "\ufeff"

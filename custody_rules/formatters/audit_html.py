@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from markupsafe import Markup
 
-from custody_rules.audit.run import Output
+from custody_rules.audit.sink import Output, RenderRecord
 from custody_rules.audit.summary import (
     BUCKETS,
     CHECKED,
@@ -34,7 +34,6 @@ from custody_rules.audit.summary import (
     percent,
 )
 from custody_rules.audit.summary import where as place
-from custody_rules.audit.worker import RenderRecord
 from custody_rules.findings import RecordResult
 from custody_rules.formatters.templates import CSP, template
 from custody_rules.textsafe import scrub

@@ -18,9 +18,8 @@ from typing import IO
 
 import orjson
 
-from custody_rules.audit.run import Output
+from custody_rules.audit.sink import Output, RenderRecord
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest
-from custody_rules.audit.worker import RenderRecord
 from custody_rules.findings import RecordResult
 from custody_rules.formatters.json import result_to_dict
 from custody_rules.views.handover import handover_for

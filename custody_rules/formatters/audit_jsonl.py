@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 
-from custody_rules.audit.run import Output
+from custody_rules.audit.sink import Output, RenderRecord
 from custody_rules.audit.summary import CHECKED, AuditSummary, RecordDigest
-from custody_rules.audit.worker import RenderRecord
 from custody_rules.formatters.audit_json import record_json
 
 

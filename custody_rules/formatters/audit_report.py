@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from custody_rules.audit.run import Output
+from custody_rules.audit.sink import Output, RenderRecord
 from custody_rules.audit.summary import AuditSummary, RecordDigest
-from custody_rules.audit.worker import RenderRecord
 from custody_rules.textsafe import scrub
 
 
