@@ -79,7 +79,14 @@ def command(paths: tuple[Path, ...], host: str, port: int, as_of_text: str | Non
     """Serve a live board of the children held among the records in PATH (files or folders,
     read as `audit` reads them, again whenever they change), each child's handover, a page to
     check a pasted record, the training scenarios, and a JSON API (`POST /api/check`,
-    `GET /api/board`, `GET /api/rules`, described at /openapi.json). Stop with Ctrl-C."""
+    `GET /api/board`, `GET /api/rules`, described at /openapi.json). Stop with Ctrl-C.
+
+    \b
+    Exit codes:
+      0  stopped (Ctrl-C)
+      2  the records, policy, profile or scenarios cannot be read, the address cannot be
+         served, or the command was misused
+    """
     from custody_rules.audit.profile import ProfileError, load_profile
     from custody_rules.audit.sources import SourceError
     from custody_rules.checker import Checker

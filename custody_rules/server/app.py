@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from custody_rules.convert import FieldError, _datetime
 from custody_rules.errors import EngineError, InputError
-from custody_rules.findings import MONTHS, RecordResult, format_duration
+from custody_rules.findings import RecordResult
 from custody_rules.formatters import json as json_format
 from custody_rules.read import MAX_RECORD_BYTES, parse_json
 from custody_rules.server.board import (
@@ -38,6 +38,7 @@ from custody_rules.server.guard import INPUT_NAME, Guard, too_large_problem
 from custody_rules.server.openapi import openapi
 from custody_rules.timeline import UK
 from custody_rules.training import Scenario
+from custody_rules.uktime import MONTHS, format_duration
 from custody_rules.validate import ValidatedRecord, validate_record
 from custody_rules.views.explain import Explanation, explain
 from custody_rules.views.handover import handover_for

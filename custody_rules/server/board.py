@@ -35,9 +35,9 @@ from custody_rules.findings import RecordResult
 from custody_rules.formatters.json import handover_to_dict
 from custody_rules.record import CustodyRecord
 from custody_rules.rulebook import Rulebook
+from custody_rules.uktime import uk
 from custody_rules.validate import validate_record
 from custody_rules.views.handover import Handover, handover_for
-from custody_rules.views.narrative import local
 from custody_rules.views.scenario import Step, steps
 
 T = TypeVar("T")
@@ -248,7 +248,7 @@ def board_to_dict(board: Board, as_of_text: str) -> dict[str, Any]:
 
 def row_to_dict(row: Row) -> dict[str, Any]:
     handover = row.handover
-    next_due = (local(row.next_due, handover.timeline).isoformat()
+    next_due = (uk(row.next_due).isoformat()
                 if row.next_due is not None and handover is not None else None)
     return {
         "record_id": row.record_id,
