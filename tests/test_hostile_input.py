@@ -25,6 +25,16 @@ from tests.faults import kill_workers_on
 from tests.helpers import invoke
 
 
+def assert_empty_input(path: str) -> None:
+    from click.testing import CliRunner
+
+    from custody_rules.cli import main
+
+    result = CliRunner().invoke(main, ["audit", "--jobs", "1", path, "--format", "json"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "audit: no records found in the input\n"
+
+
 def audit(*args: str, exit_code: int | None = None) -> dict[str, Any]:
     from click.testing import CliRunner
 
@@ -305,6 +315,10 @@ def test_any_mixture_of_hostile_lines_is_accounted_for(
                       for n, kind in enumerate(kinds)) + b"\n"
     path = folder / ("in.jsonl.gz" if gz else "in.jsonl")
     path.write_bytes(gzip.compress(data, compresslevel=1) if gz else data)
+    if all(kind == "blank" for kind in kinds):
+        # No record at all: one line and exit 2, no report of zeros (issue 13).
+        assert_empty_input(str(path))
+        return
     output = audit(str(path))
     summary = output["summary"]
     assert summary["records_read"] == sum(kind != "blank" for kind in kinds)
