@@ -6,7 +6,6 @@ import gzip
 import inspect
 import json
 import random
-import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -103,14 +102,6 @@ def test_records_are_yielded_lazily() -> None:
     records = generate_records(10**9, 1)
     assert inspect.isgenerator(records)
     assert next(records)["record_id"] == "GEN-1-000000"
-
-
-def test_generation_is_fast() -> None:
-    # About 0.1 ms a record (100,000 in ~11 s on one idle core); 4x slack for a loaded machine.
-    start = time.perf_counter()
-    for _ in generate_records(5000, 2):
-        pass
-    assert time.perf_counter() - start < 5
 
 
 def test_bad_arguments_are_refused() -> None:
