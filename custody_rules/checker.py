@@ -13,6 +13,7 @@ from custody_rules.engine import Engine, Hit
 from custody_rules.engine.cache import compiled_rulebook
 from custody_rules.engine.compile import CompiledRuleset, compile_rulebook
 from custody_rules.engine.durable import DurableEngine
+from custody_rules.engine.triggers import Triggers
 from custody_rules.errors import EngineError
 from custody_rules.findings import RecordResult, findings_for
 from custody_rules.policy import Policy, default_policy
@@ -36,6 +37,7 @@ class Checker:
         else:
             self.rulebook, self.compiled = rulebook, compile_rulebook(rulebook)
         self.engine: Engine = DurableEngine(self.compiled)
+        self.triggers = Triggers(self.rulebook)
 
     def check(
         self,
@@ -45,7 +47,7 @@ class Checker:
         warnings: tuple[str, ...] = (),
     ) -> RecordResult:
         """Judge one record as it stood at `as_of` (default: as closed, or now if still open)."""
-        return self.explain_hits(record, as_of, now, warnings)[0]
+        return self._judge(record, as_of, now, warnings, every_trigger=False)[0]
 
     def explain_hits(
         self,
@@ -54,9 +56,24 @@ class Checker:
         now: datetime | None = None,
         warnings: tuple[str, ...] = (),
     ) -> tuple[RecordResult, tuple[Hit, ...]]:
-        """`check`, plus the engine hits behind it (which facts each rule bound), for `explain`."""
+        """`check`, plus the engine hits behind it (which facts each rule bound), for `explain`:
+        every match of each rule's trigger among them."""
+        return self._judge(record, as_of, now, warnings, every_trigger=True)
+
+    def _judge(
+        self,
+        record: CustodyRecord,
+        as_of: datetime | None,
+        now: datetime | None,
+        warnings: tuple[str, ...],
+        every_trigger: bool,
+    ) -> tuple[RecordResult, tuple[Hit, ...]]:
         timeline = build_timeline(record, as_of, now or datetime.now(timezone.utc))
         hits = self.engine.hits(record.record_id, timeline.facts)
+        try:
+            hits += self.triggers.hits(timeline.facts, every=every_trigger)
+        except Exception as exc:  # like an engine failure: this record only, never a pass
+            raise EngineError(record.record_id, f"{type(exc).__name__}: {exc}") from exc
         try:
             findings, applied, in_force = findings_for(hits, timeline, self.rulebook)
         except Exception as exc:  # a rule the engine matched but cannot be reported: no result

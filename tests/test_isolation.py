@@ -61,12 +61,14 @@ def test_an_action_that_raises_fails_that_record_and_the_engine_recovers(
     before = checker.check(good)
     assert before.findings
     _raise_for_marked_records(monkeypatch)
-    bad = validate_record(_marked(json.loads(COMPLIANT.read_text()))).record
+    # A record the engine has findings for: its actions run (a compliant record's need not,
+    # now that whether a rule applies is decided in Python).
+    bad = validate_record(_marked(json.loads(CAMBRIDGESHIRE.read_text()))).record
     with pytest.raises(EngineError) as caught:
         checker.check(bad)
-    assert caught.value.record_id == "WM-2023-118204"
+    assert caught.value.record_id == "CB-2022-004711"
     assert str(caught.value) == (
-        "record WM-2023-118204: rule engine failed: RuntimeError: action blew up")
+        "record CB-2022-004711: rule engine failed: RuntimeError: action blew up")
     # The next record meets a reloaded engine and is judged exactly as before.
     assert checker.check(good).findings == before.findings
 
@@ -106,11 +108,11 @@ def test_check_exits_3_naming_the_record(monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
     _raise_for_marked_records(monkeypatch)
     path = tmp_path / "r.json"
-    path.write_text(json.dumps(_marked(json.loads(COMPLIANT.read_text()))))
+    path.write_text(json.dumps(_marked(json.loads(CAMBRIDGESHIRE.read_text()))))
     result = invoke(["check", str(path)], exit_code=3)
     assert result.stdout == ""
     assert result.stderr == (
-        "Error: record WM-2023-118204: rule engine failed: RuntimeError: action blew up\n")
+        "Error: record CB-2022-004711: rule engine failed: RuntimeError: action blew up\n")
 
 
 def _audit(source: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -125,12 +127,12 @@ def test_audit_reports_the_record_whose_action_raised_as_failed(
     # Worker processes are forked from this one, so they inherit the raising handler.
     _raise_for_marked_records(monkeypatch)
     lines: list[dict[str, Any]] = records(6)
-    lines.insert(3, _marked(json.loads(COMPLIANT.read_text())))
+    lines.insert(3, _marked(json.loads(CAMBRIDGESHIRE.read_text())))
     source = write_jsonl(tmp_path / "in.jsonl", lines)
     _, output = _audit(source, "--jobs", jobs)
     assert output["not_checked"] == [{
-        "status": "failed", "source": str(source), "line": 4, "record_id": "WM-2023-118204",
-        "reason": "EngineError: record WM-2023-118204: rule engine failed: RuntimeError: "
+        "status": "failed", "source": str(source), "line": 4, "record_id": "CB-2022-004711",
+        "reason": "EngineError: record CB-2022-004711: rule engine failed: RuntimeError: "
                   "action blew up",
     }]
     assert [r["record_id"] for r in output["records"]] == [
@@ -230,10 +232,10 @@ def test_an_engine_that_cannot_be_reloaded_says_so(monkeypatch: pytest.MonkeyPat
         raise durable_rules_engine.error("Could not create ruleset, error code: 202")
 
     monkeypatch.setattr(durable_rules_engine, "create_ruleset", refuse)
-    bad = validate_record(_marked(json.loads(COMPLIANT.read_text()))).record
+    bad = validate_record(_marked(json.loads(CAMBRIDGESHIRE.read_text()))).record
     with pytest.raises(EngineError) as caught:
         checker.check(bad)
     assert str(caught.value) == (
-        "record WM-2023-118204: rule engine failed: RuntimeError: action blew up; and the "
+        "record CB-2022-004711: rule engine failed: RuntimeError: action blew up; and the "
         "engine could not be reloaded: durable-rules refused the compiled ruleset: Could not "
         "create ruleset, error code: 202")

@@ -156,11 +156,8 @@ def _fields_read(definitions: dict[str, dict[str, Any]]) -> frozenset[str]:
 def _compile_rule(rule: RuleSpec) -> list[tuple[str, dict[str, Any], EngineRule]]:
     trigger = [_pattern(p, negated=False, first=rule.trigger[0].alias) for p in rule.trigger]
     first = rule.trigger[0].alias
-    compiled = [(
-        f"{rule.id}#applies",
-        {"all": [*trigger, {END_ALIAS: _and([{"type": "end"}])}]},
-        EngineRule(rule.id, -1, APPLIES),
-    )]
+    # Whether the rule applies (its trigger alone) is decided in Python: engine.triggers.
+    compiled: list[tuple[str, dict[str, Any], EngineRule]] = []
     for index, check in enumerate(rule.checks):
         match = [_pattern(p, negated=False, first=first) for p in check.match]
         absent = [_pattern(p, negated=True, first=first, deadline=check.deadline)
