@@ -38,7 +38,7 @@ from custody_rules.server.guard import INPUT_NAME, Guard, too_large_problem
 from custody_rules.server.openapi import openapi
 from custody_rules.timeline import UK
 from custody_rules.training import Scenario
-from custody_rules.uktime import MONTHS, format_duration
+from custody_rules.uktime import as_of_words, format_duration
 from custody_rules.validate import ValidatedRecord, validate_record
 from custody_rules.views.explain import Explanation, explain
 from custody_rules.views.handover import handover_for
@@ -46,7 +46,6 @@ from custody_rules.views.narrative import clock_time, describe_event, words
 from custody_rules.views.scenario import Step, Walk, walk_end
 
 BOARD_REFRESH_SECONDS = 30
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @frozen
@@ -98,7 +97,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(
         clock=clock_time, duration=format_duration, describe=describe_event, words=words,
-        record_url=record_url, explain_url=explain_url, day=day_and_time,
+        record_url=record_url, explain_url=explain_url, day=as_of_words,
         refresh=BOARD_REFRESH_SECONDS, max_bytes=MAX_RECORD_BYTES,
     )
     return env
@@ -110,12 +109,6 @@ def record_url(record_id: str) -> str:
 
 def explain_url(rule_id: str, record_id: str) -> str:
     return f"/explain/{quote(rule_id, safe='')}/{quote(record_id, safe='')}"
-
-
-def day_and_time(moment: datetime) -> str:
-    """`19:00 on Wed 12 Jun 2024` (not strftime: it follows the process's locale)."""
-    return (f"{moment.hour:02d}:{moment.minute:02d} on {DAYS[moment.weekday()]} "
-            f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}")
 
 
 def parse_as_of(value: str | None) -> datetime | None:
