@@ -34,7 +34,7 @@ RECORDS = 2000
 SEED = 7
 AS_OF = "2026-01-01T00:00:00+00:00"
 INPUT_SHA256 = "1ddf0805dffe813ad4b225bd5fb0a047e315e7867136e20c4ec54057dd1b32f3"
-OUTPUT_SHA256 = "ad00f4a99a9b940ad9534eeec2f5d8ae06f4b0c7b451556eb70c68a1481e04c0"
+OUTPUT_SHA256 = "0dfa98c55c49d9c2ec863cff505295d9402167d9301a2d6c84016bee4091cd8e"
 
 
 def _broken(record: dict[str, Any], how: int) -> dict[str, Any]:

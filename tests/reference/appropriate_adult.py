@@ -62,7 +62,7 @@ def appropriate_adult_secured(t: Timeline, policy: Policy) -> Iterator[Expected]
         role = arrival.by.role.value if arrival.by is not None and arrival.by.role else None
         if role in ("investigating_officer", "arresting_officer"):
             yield Expected("AA-01", "needs_review", ids)
-    # Asked for, but not there for the first procedure that needed them (catalogue AA-01(d)).
+    # Asked for, but not there for the first procedure that needed them (AA-01, too late).
     if first_request is not None:
         for kind_name in ("interview", "charge", "strip_search", "extension"):
             procedure = first_of(t, kind_name)
