@@ -17,6 +17,7 @@ from custody_rules.convert import (
 )
 from custody_rules.errors import InputError
 from custody_rules.record import CustodyRecord, UnknownEvent
+from custody_rules.uktime import uk
 
 _CONVERTER = make_converter()
 # Tried first: the same values for a valid record, several times faster; any failure and the
@@ -145,7 +146,7 @@ def _cross_check(record: CustodyRecord) -> tuple[list[str], list[str]]:
     elif arrivals:
         arrival = min(arrivals, key=lambda event: event.at)
         dob = person.date_of_birth
-        if dob is not None and dob > arrival.at.date():
+        if dob is not None and dob > uk(arrival.at).date():
             problems.append(f"person.date_of_birth: {dob} is after the arrival")
         for index, event in enumerate(record.events):
             if event.at < arrival.at and event.type not in BEFORE_ARRIVAL_ALLOWED \

@@ -82,6 +82,26 @@ def test_single_problem(raw: Any, expected: str) -> None:
     assert problems(raw) == [expected]
 
 
+@pytest.mark.parametrize(("arrival", "date_of_birth", "after"), [
+    # 23:30 GMT on 9 January written with a summer offset: the UK day is the 9th.
+    ("2023-01-10T00:30:00+01:00", "2023-01-10", True),
+    # 00:30 BST on 10 June written in UTC: the UK day is the 10th.
+    ("2023-06-09T23:30:00+00:00", "2023-06-10", False),
+    ("2023-06-09T23:30:00+01:00", "2023-06-10", True),
+])
+def test_date_of_birth_is_compared_with_the_uk_day_of_arrival(
+        arrival: str, date_of_birth: str, after: bool) -> None:
+    """The day of a date of birth is the UK's legal day, whatever offset the arrival is written
+    in: the same day that decides a child's age in the timeline."""
+    raw = {"record_id": "X", "person": {"date_of_birth": date_of_birth},
+           "events": [{"id": "a", "type": "arrival", "at": arrival}]}
+    if not after:
+        assert validate_record(raw).record.person.date_of_birth is not None
+        return
+    message = f"record X > person.date_of_birth: {date_of_birth} is after the arrival"
+    assert problems(raw) == [message]
+
+
 def test_unknown_event_type_is_kept_with_a_warning() -> None:
     raw = copy.deepcopy(GOOD)
     raw["events"].append({"id": "z1", "type": "meal", "at": "2023-03-14T15:00:00Z", "menu": "x"})
