@@ -18,6 +18,8 @@ from custody_rules.checker import Checker
 from custody_rules.cli import audit as audit_cli
 from custody_rules.convert import parse_time
 from custody_rules.formatters.json import result_to_dict
+from custody_rules.policy import default_policy
+from custody_rules.rulebook import load_rulebook
 from custody_rules.validate import validate_record
 from tests.audit_data import AS_OF, records, write_jsonl
 from tests.conftest import ROOT
@@ -272,8 +274,6 @@ def test_a_summary_whose_records_do_not_add_up_is_refused() -> None:
     in a worker) stops the audit rather than publish counts that do not add up."""
     from custody_rules.audit.summary import CHECKED, RecordDigest, SummaryBuilder
     from custody_rules.errors import AuditAborted
-    from custody_rules.policy import default_policy
-    from custody_rules.rulebook import load_rulebook
 
     builder = SummaryBuilder(load_rulebook(default_policy()))
     builder.add(RecordDigest(0, CHECKED, "in.jsonl", 1, "A"))
@@ -282,3 +282,19 @@ def test_a_summary_whose_records_do_not_add_up_is_refused() -> None:
     with pytest.raises(AuditAborted, match="2 records read, but 1 checked, 0 rejected and 0 "
                                            "failed"):
         builder.build()
+
+
+@pytest.mark.parametrize("columns", [120, 100, 80, 60, 44])
+def test_text_summary_fits_the_page_and_keeps_every_title_whole(
+        jsonl: Path, columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a wide page a rule's title is a column; on an 80-column terminal it goes under the
+    rule's counts; narrower still, a paragraph per rule. Never cut into slivers of letters."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    text = invoke(["audit", str(jsonl), "--as-of", AS_OF, "--quiet", "--jobs", "1"], 1).stdout
+    rules_part = text.split("By station")[0]
+    assert all(len(line) <= columns for line in rules_part.splitlines()), rules_part
+    flowing = " ".join(rules_part.split())
+    for rule in load_rulebook(default_policy()).rules:
+        assert rule.title in flowing, (rule.id, columns)
+    if columns >= 100:  # room for a title column beside the counts
+        assert any(line.split()[-1:] == ["title"] for line in rules_part.splitlines())

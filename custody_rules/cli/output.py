@@ -9,7 +9,8 @@ from typing import IO
 
 from rich.console import Console, RenderableType
 
-# A report written to a file (or read through a pipe) wraps at this width.
+# A report written to a file with --output wraps at this width; standard output wraps at the
+# terminal's width (rich reads COLUMNS, and takes 80 columns for a pipe).
 FILE_WIDTH = 100
 
 

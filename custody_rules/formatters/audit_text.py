@@ -32,17 +32,21 @@ MATRIX_COLUMNS = 8
 BAR_WIDTH = 40
 WIDTH = 100  # a report written to a file
 MATRIX_CELL = 16  # a station's name heading a column of rates
+TITLE_WIDTH = 24  # the narrowest column a rule's title is wrapped in
+UNLIMITED = 10_000  # a table's natural width: no column narrowed
 
 
 def _table(rows: Sequence[Sequence[str]], right: Sequence[bool], width: int,
-           wrap: Sequence[int] = ()) -> list[str]:
+           wrap: Sequence[int] = (), wrap_width: int = 8) -> list[str]:
     """A rich Table as plain lines at most `width` wide: short columns keep their width, the
-    `wrap` columns (long text: titles, lists, paths) are narrowed and wrapped to fit."""
+    `wrap` columns (long text: titles, lists, paths) are narrowed, to no less than
+    `wrap_width` characters, and wrapped to fit."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
                   header_style="")
     for column, (head, is_number) in enumerate(zip(rows[0], right, strict=True)):
         table.add_column(head, justify="right" if is_number else "left", overflow="fold",
-                         no_wrap=column not in wrap, min_width=8 if column in wrap else None)
+                         no_wrap=column not in wrap,
+                         min_width=wrap_width if column in wrap else None)
     for row in rows[1:]:
         table.add_row(*(Text(cell) for cell in row))
     buffer = io.StringIO()
@@ -84,12 +88,7 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
     lines += ["", *wrapped("Rules: records the rule applied to, violated, violations per 100, "
                            "needing review; policy: of the violated, those where only a force "
                            "policy threshold passed")]
-    rows = [["rule", "severity", "applied", "violated", "rate", "review", "policy", "title"]]
-    for rule in s.rules:
-        t = rule.total
-        rows.append([rule.rule, rule.severity, f"{t.applicable:,}", f"{t.violations:,}",
-                     per_100(t.rate), f"{t.needs_review:,}", f"{t.policy_only:,}", rule.title])
-    lines += _table(rows, [False, False, True, True, True, True, True, False], width, wrap=(7,))
+    lines += _rule_table(s, width)
     for heading, groups, attr in (("station", s.stations, "by_station"),
                                   ("month", s.months, "by_month")):
         lines += ["", f"By {heading}"]
@@ -128,6 +127,37 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
                              "  ")
     lines += mapping_lines(s)
     return "\n".join(lines) + "\n"
+
+
+def _rule_table(s: AuditSummary, width: int) -> list[str]:
+    """The counts of every rule, with its title in a last column when at least `TITLE_WIDTH`
+    characters are left for it; on a narrower page each title goes on a line of its own under
+    the rule's counts, so no title is cut into slivers of a few letters."""
+    rows = [["rule", "severity", "applied", "violated", "rate", "review", "policy"]]
+    for rule in s.rules:
+        t = rule.total
+        rows.append([rule.rule, rule.severity, f"{t.applicable:,}", f"{t.violations:,}",
+                     per_100(t.rate), f"{t.needs_review:,}", f"{t.policy_only:,}"])
+    right = [False, False, True, True, True, True, True]
+    counts = _table(rows, right, UNLIMITED)
+    used = max(len(line) for line in counts)
+    if width - used - 1 >= TITLE_WIDTH:
+        titled = [[*row, title] for row, title in
+                  zip(rows, ["title", *(rule.title for rule in s.rules)], strict=True)]
+        return _table(titled, [*right, False], width, wrap=(7,), wrap_width=TITLE_WIDTH)
+    if used > width:  # too narrow even for the counts: a paragraph per rule
+        return [line for row, rule in zip(rows[1:], s.rules, strict=True)
+                for line in textwrap.wrap(
+                    f"{rule.rule} ({rule.severity}) {rule.title}: applied {row[2]}, violated "
+                    f"{row[3]}, rate {row[4]}, review {row[5]}, policy {row[6]}",
+                    width=width, initial_indent="  ", subsequent_indent="    ")]
+    lines = counts[:2]
+    indent = " " * (len(counts[2]) - len(counts[2].lstrip()) + len(rows[1][0]) + 3)
+    for row_line, rule in zip(counts[2:], s.rules, strict=True):
+        lines.append(row_line)
+        lines += textwrap.wrap(rule.title, width=width, initial_indent=indent,
+                               subsequent_indent=indent, break_on_hyphens=False)
+    return lines
 
 
 def _groups(heading: str, groups: Sequence[GroupStats], width: int) -> list[str]:
