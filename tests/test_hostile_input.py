@@ -149,7 +149,7 @@ def _csv_audit(path: Path) -> dict[str, Any]:
 def test_a_bad_csv_row_is_rejected_at_its_line_and_every_later_row_is_read(
         tmp_path: Path, breakage: str) -> None:
     header, rows = _export(7)  # 301 rows
-    line = 152  # row 151
+    line = 138  # row 137: the middle of custody number C3/22/0093
     bad = rows[line - 2]
     number = bad.split(",", 1)[0]
     cells = bad.split(",")
@@ -169,7 +169,32 @@ def test_a_bad_csv_row_is_rejected_at_its_line_and_every_later_row_is_read(
     assert rejected_rows[0]["record_id"] is None
     assert output["summary"]["records_read"] == 7 * 4 + 1  # every record, and the bad row
     assert _ids(output) == _numbers(rows)  # none lost, the broken row's record included
-    assert number in _ids(output)
+    # The record the row sat in is not checked without it: it is rejected, naming the line.
+    held_back = [r for r in output["not_checked"] if r["record_id"] == number]
+    assert [r["problems"] for r in held_back] == [[
+        f"the row at line {line}, among or next to this record's rows, could not be read; the "
+        "record is not checked without it"]]
+    clean = _csv_audit(_write(tmp_path / "clean.csv", header, rows))
+    assert ({r["record_id"] for r in clean["records"]} - {r["record_id"] for r in output["records"]}
+            == {number})
+
+
+def test_a_bad_row_between_two_records_holds_back_both(tmp_path: Path) -> None:
+    """A row that cannot be read where one custody number ends and the next begins may belong
+    to either record: neither is checked without it; the others are."""
+    header, rows = _export(1)
+    clean = _csv_audit(_write(tmp_path / "clean.csv", header, rows))
+    checked = {r["record_id"] for r in clean["records"]}
+    rows.sort(key=lambda row: row.split(",", 1)[0] not in checked)  # two checked ones first
+    numbers = [row.split(",", 1)[0] for row in rows]
+    boundary = next(i for i in range(1, len(rows)) if numbers[i] != numbers[i - 1])
+    before, after = numbers[boundary - 1], numbers[boundary]
+    line = boundary + 2  # the header is line 1
+    source = _write(tmp_path / "export.csv", header, rows, {line: b"\xff\xfe not a row"})
+    output = _csv_audit(source)
+    assert {before, after} <= checked  # both would be checked but for the bad row
+    assert {r["record_id"] for r in output["records"]} == checked - {before, after}
+    assert output["summary"]["records_read"] == len(set(numbers)) + 1
 
 
 def test_an_unterminated_quote_no_longer_swallows_the_records_after_it(tmp_path: Path) -> None:

@@ -343,7 +343,9 @@ def _csv_items(source: Source, profile: Profile
     """Rows of one custody number form one record. Exports list a record's rows together;
     rows of a number seen earlier are an error (they cannot be joined without holding every
     record in memory), reported once for those rows. A row that cannot be read is rejected
-    on its own, with its line; the record it sat in is read without it."""
+    on its own, with its line, and so is the record it sat in (named, with that line): checked
+    without the row, it could show a breach that the row would have cured. A bad row between
+    two custody numbers could belong to either, so both are rejected."""
     with open(source.path, "rb", buffering=1 << 20) as handle:
         rows = csv_rows(handle, profile.encoding, profile.delimiter)
         header: list[str] | None = None
@@ -369,30 +371,40 @@ def _csv_items(source: Source, profile: Profile
         group: list[Row] = []
         key: str | None = None
         first_line = 2
+        unread: list[int] = []  # bad rows that may belong to the record being gathered
+        just_unread: list[int] = []  # bad rows since the last good one: they may start the next
         for line, cells, problem in rows:
             if problem is not None or cells is None:
                 yield line, None, problem
+                unread.append(line)
+                just_unread.append(line)
                 continue
             row = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
             value = (row.get(key_column) or "").strip()
             if group and value != key:
-                yield _group(group, key, seen, key_column, first_line)
-                group = []
+                yield _group(group, key, seen, key_column, first_line, unread)
+                group, unread = [], list(just_unread)
+            just_unread = []
             if not group:
                 key, first_line = value, line
             group.append((line, row))
         if group:
-            yield _group(group, key, seen, key_column, first_line)
+            yield _group(group, key, seen, key_column, first_line, unread)
 
 
-def _group(rows: list[Row], key: str | None, seen: set[str], column: str, first_line: int
-           ) -> tuple[int | None, tuple[Row, ...] | None, str | None]:
+def _group(rows: list[Row], key: str | None, seen: set[str], column: str, first_line: int,
+           unread: list[int]) -> tuple[int | None, tuple[Row, ...] | None, str | None]:
     if not key:
         return first_line, None, f"{column} is empty on {len(rows)} row(s)"
     if key in seen:
         return first_line, None, (f"rows for {column} {key!r} are not together with its earlier "
                                   f"rows; sort the export by {column}")
     seen.add(key)
+    if unread:
+        lines = ", ".join(str(line) for line in unread)
+        return first_line, tuple(rows), (
+            f"the row at line{'s' * (len(unread) > 1)} {lines}, among or next to this record's "
+            "rows, could not be read; the record is not checked without it")
     return first_line, tuple(rows), None
 
 
