@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jsonschema
 import pytest
@@ -243,6 +243,32 @@ def test_record_ids_with_a_slash_reach_their_page(checker: Checker, tmp_path: Pa
         assert f'href="/record/{quote("PC-02/weird id", safe="")}"' in board
         assert c.get("/record/" + quote("PC-02/weird id", safe="")).status_code == 200
         assert c.get("/explain/RV-01/" + quote("PC-02/weird id", safe="")).status_code == 200
+
+
+def test_records_sharing_an_id_each_have_their_page(checker: Checker, tmp_path: Path) -> None:
+    """Exports repeat ids: the board links each record by where it was read, and each page says
+    which other records carry the same id, so none is silently shown in place of another."""
+    write(tmp_path / "a.json", shifted(live(), "SAME-1", 0))
+    write(tmp_path / "b.json", shifted(live(), "SAME-1", 60))
+    write(tmp_path / "c.json", shifted(live(), "ALONE-1", 30))
+    with TestClient(app_for(checker, [tmp_path]), base_url=BASE) as c:
+        board = c.get("/").text
+        first, second = (str(tmp_path / name) for name in ("a.json", "b.json"))
+        for where in (first, second):
+            assert f'href="/record/SAME-1?{urlencode({"at": where})}"'.replace("&", "&amp;") \
+                in board
+        assert 'href="/record/ALONE-1"' in board  # no choice to make: a plain link
+        page = c.get("/record/SAME-1", params={"at": second}).text
+        assert "2 records in the folder carry this id" in page
+        assert f'href="/record/SAME-1?{urlencode({"at": first})}"' in page
+        assert f'href="/explain/RV-01/SAME-1?{urlencode({"at": second})}"' in page
+        assert f'This one was read at <span class="where">{second}</span>' in page
+        assert f'This one was read at <span class="where">{first}</span>' in c.get(
+            "/record/SAME-1").text  # no choice given: the first, and the page says so
+        explained = c.get("/explain/RV-01/SAME-1", params={"at": second}).text
+        assert f'href="/record/SAME-1?{urlencode({"at": second})}"' in explained
+        plain = c.get("/record/ALONE-1").text
+        assert "carry this id" not in plain
 
 
 def test_unknown_records_rules_and_scenarios_are_404(client: TestClient) -> None:

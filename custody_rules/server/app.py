@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 import jinja2
 from attrs import frozen
@@ -103,12 +103,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def record_url(record_id: str) -> str:
-    return "/record/" + quote(record_id, safe="")
+def record_url(record_id: str, where: str | None = None) -> str:
+    """The record's page; `where` (source and line) picks one of several records sharing an id."""
+    return "/record/" + quote(record_id, safe="") + _at(where)
 
 
-def explain_url(rule_id: str, record_id: str) -> str:
-    return f"/explain/{quote(rule_id, safe='')}/{quote(record_id, safe='')}"
+def explain_url(rule_id: str, record_id: str, where: str | None = None) -> str:
+    return f"/explain/{quote(rule_id, safe='')}/{quote(record_id, safe='')}" + _at(where)
+
+
+def _at(where: str | None) -> str:
+    return "" if where is None else "?" + urlencode({"at": where})
 
 
 def parse_as_of(value: str | None) -> datetime | None:
@@ -202,36 +207,39 @@ class _Pages:
 
     async def record(self, request: Request) -> Response:
         record_id = request.path_params["record_id"]
-        found = await run_in_threadpool(self._judged, record_id)
+        found = await run_in_threadpool(self._judged, record_id, request.query_params.get("at"))
         if found is None:
             return self.page("missing.html", status=404, what="record", nav="board",
                              name=record_id)
-        where, result = found
+        where, result, others = found
         return self.page("record.html", result=result, handover=handover_for(result),
-                         where=where, linked=True, nav="board", explanations=())
+                         where=where, others=others, at=where if others else None,
+                         linked=True, nav="board", explanations=())
 
-    def _judged(self, record_id: str) -> tuple[str, RecordResult] | None:
-        entry = self.settings.folder.find(record_id)
+    def _judged(self, record_id: str, at: str | None
+                ) -> tuple[str, RecordResult, tuple[str, ...]] | None:
+        entry, others = self.settings.folder.find(record_id, at)
         if entry is None or entry.record is None:
             return None
         moment = self.moment()
         result = self.settings.judge.check(entry.record, as_of=moment, now=moment,
                                            warnings=entry.warnings)
-        return entry.where, result
+        return entry.where, result, others
 
     async def explanation(self, request: Request) -> Response:
         record_id = request.path_params["record_id"]
         rule_id = request.path_params["rule_id"].strip().upper()
         if rule_id not in {rule.id for rule in self.settings.judge.rulebook}:
             return self.page("missing.html", status=404, what="rule", nav="board", name=rule_id)
-        explanation = await run_in_threadpool(self._explain, record_id, rule_id)
+        at = request.query_params.get("at")
+        explanation = await run_in_threadpool(self._explain, record_id, rule_id, at)
         if explanation is None:
             return self.page("missing.html", status=404, what="record", nav="board",
                              name=record_id)
-        return self.page("explain.html", explanation=explanation, nav="board")
+        return self.page("explain.html", explanation=explanation, at=at, nav="board")
 
-    def _explain(self, record_id: str, rule_id: str) -> Explanation | None:
-        entry = self.settings.folder.find(record_id)
+    def _explain(self, record_id: str, rule_id: str, at: str | None) -> Explanation | None:
+        entry, _ = self.settings.folder.find(record_id, at)
         if entry is None or entry.record is None:
             return None
         moment = self.moment()

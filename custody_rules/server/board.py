@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -146,10 +147,14 @@ class RecordFolder:
                 record = validated.record
                 yield Entry(item.where, record.record_id, record, validated.warnings)
 
-    def find(self, record_id: str) -> Entry | None:
-        """The first readable record with this id."""
-        return next((e for e in self.entries() if e.record is not None
-                     and e.record_id == record_id), None)
+    def find(self, record_id: str, where: str | None = None
+             ) -> tuple[Entry | None, tuple[str, ...]]:
+        """The readable record with this id read at `where` (the first with the id when `where`
+        is not given or no longer holds it), and where the other readable records carrying the
+        same id are: exports do repeat ids, and the page must not silently show one of them."""
+        carrying = [e for e in self.entries() if e.record is not None and e.record_id == record_id]
+        chosen = next((e for e in carrying if e.where == where), carrying[0] if carrying else None)
+        return chosen, tuple(e.where for e in carrying if e is not chosen)
 
 
 @frozen
@@ -175,6 +180,7 @@ class Board:
     rows: tuple[Row, ...]  # unreadable items first, then the overdue, then by what falls due
     held: int
     left: int  # records read whose child is no longer in police detention
+    shared_ids: frozenset[str] = frozenset()  # ids carried by more than one record read
 
 
 def build_board(entries: Sequence[Entry], judge: Judge, moment: datetime) -> Board:
@@ -201,7 +207,9 @@ def build_board(entries: Sequence[Entry], judge: Judge, moment: datetime) -> Boa
             continue
         rows.append(held_row(entry.where, handover_for(result)))
     rows.sort(key=_urgency)
-    return Board(moment, tuple(rows), sum(1 for r in rows if r.readable), left)
+    carried = Counter(entry.record_id for entry in entries if entry.record is not None)
+    shared = frozenset(str(record_id) for record_id, count in carried.items() if count > 1)
+    return Board(moment, tuple(rows), sum(1 for r in rows if r.readable), left, shared)
 
 
 def held_row(where: str, handover: Handover) -> Row:
