@@ -298,3 +298,10 @@ def test_text_summary_fits_the_page_and_keeps_every_title_whole(
         assert rule.title in flowing, (rule.id, columns)
     if columns >= 100:  # room for a title column beside the counts
         assert any(line.split()[-1:] == ["title"] for line in rules_part.splitlines())
+    assert all(len(line) <= columns for line in text.splitlines())
+    worst = " ".join(text.split("Worst records")[1].split())
+    report = audit_json(str(jsonl), "--as-of", AS_OF, "--jobs", "1")
+    for record in report["summary"]["worst_records"]:
+        assert record["record_id"] in worst
+        if columns < 100:  # under their row: each list whole, in one piece
+            assert " ".join(record["rules_violated"]) in worst

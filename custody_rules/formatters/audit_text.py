@@ -33,6 +33,7 @@ BAR_WIDTH = 40
 WIDTH = 100  # a report written to a file
 MATRIX_CELL = 16  # a station's name heading a column of rates
 TITLE_WIDTH = 24  # the narrowest column a rule's title is wrapped in
+DETAIL_WIDTH = 16  # the narrowest column of a list of rules or a path
 UNLIMITED = 10_000  # a table's natural width: no column narrowed
 
 
@@ -78,7 +79,7 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
     if s.restarts:
         lines.append(f"  worker processes that died and were replaced: {s.restarts}")
     if s.rejected or s.failed:
-        lines.append("  rejected and failed records are listed by --rejects FILE")
+        lines += wrapped("rejected and failed records are listed by --rejects FILE", "  ")
     if s.records_with_duplicate_id:
         lines += wrapped(f"{s.records_with_duplicate_id:,} records carry an id that another "
                          "record also carries (listed below)", "  ")
@@ -94,7 +95,7 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
         lines += ["", f"By {heading}"]
         lines += _groups(heading, groups, width)
         names = [g.name for g in groups]
-        lines += ["", f"Violations per 100 applicable records, by {heading}"]
+        lines += ["", *wrapped(f"Violations per 100 applicable records, by {heading}")]
         per_table = max(1, min(MATRIX_COLUMNS, (width - 10) // 12))
         for start in range(0, len(names), per_table):
             chunk = names[start:start + per_table]
@@ -105,23 +106,25 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
                                             for n in chunk)])
             lines += _table(matrix, [False, *([True] * len(chunk))], width,
                             wrap=tuple(range(1, len(chunk) + 1)))
-    lines += ["", "Compliance of checked records (share of applicable rules met)"]
+    lines += ["", *wrapped("Compliance of checked records (share of applicable rules met)")]
+    bar_width = max(10, min(BAR_WIDTH, width - 23))  # what the label and count leave
     total = max(1, max(s.compliance_buckets, default=0))
     labels = [f"{10 * b:>3}-{10 * (b + 1)}%" for b in range(BUCKETS)] + ["   100%"]
     for label, count in reversed(list(zip(labels, s.compliance_buckets, strict=True))):
-        bar = "#" * round(BAR_WIDTH * count / total)
+        bar = "#" * round(bar_width * count / total)
         lines.append(f"  {label:>9}  {count:>8,}  {bar}")
     lines.append(f"  no rule applied: {s.no_applicable_rules:,}")
     if s.worst:
-        lines += ["", "Worst records (lowest compliance, then most violations)"]
-        rows = [["record", "station", "month", "compliance", "violated rules", "where"]]
+        lines += ["", *wrapped("Worst records (lowest compliance, then most violations)")]
+        rows = [["record", "station", "month", "compliance"]]
+        details = [["violated rules", "where"]]
         for w in s.worst:
-            where = place(w.source, w.line)
             rows.append([cell(w.record_id or "?"), cell(w.station or "-"), w.month or "-",
-                         percent(w.compliance), " ".join(w.violated), cell(where, 80)])
-        lines += _table(rows, [False, False, False, True, False, False], width, wrap=(4, 5))
+                         percent(w.compliance)])
+            details.append([" ".join(w.violated), cell(place(w.source, w.line), 80)])
+        lines += _with_details(rows, [False, False, False, True], details, width, DETAIL_WIDTH)
     if s.duplicate_ids:
-        lines += ["", "Record ids carried by more than one record"]
+        lines += ["", *wrapped("Record ids carried by more than one record")]
         for d in s.duplicate_ids:
             lines += wrapped(f"{cell(d.record_id)}  x{d.occurrences}: {', '.join(d.places)}",
                              "  ")
@@ -130,33 +133,56 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
 
 
 def _rule_table(s: AuditSummary, width: int) -> list[str]:
-    """The counts of every rule, with its title in a last column when at least `TITLE_WIDTH`
-    characters are left for it; on a narrower page each title goes on a line of its own under
-    the rule's counts, so no title is cut into slivers of a few letters."""
+    """The counts of every rule, with its title beside them or under them (`_with_details`)."""
     rows = [["rule", "severity", "applied", "violated", "rate", "review", "policy"]]
     for rule in s.rules:
         t = rule.total
         rows.append([rule.rule, rule.severity, f"{t.applicable:,}", f"{t.violations:,}",
                      per_100(t.rate), f"{t.needs_review:,}", f"{t.policy_only:,}"])
-    right = [False, False, True, True, True, True, True]
-    counts = _table(rows, right, UNLIMITED)
-    used = max(len(line) for line in counts)
-    if width - used - 1 >= TITLE_WIDTH:
-        titled = [[*row, title] for row, title in
-                  zip(rows, ["title", *(rule.title for rule in s.rules)], strict=True)]
-        return _table(titled, [*right, False], width, wrap=(7,), wrap_width=TITLE_WIDTH)
-    if used > width:  # too narrow even for the counts: a paragraph per rule
-        return [line for row, rule in zip(rows[1:], s.rules, strict=True)
-                for line in textwrap.wrap(
-                    f"{rule.rule} ({rule.severity}) {rule.title}: applied {row[2]}, violated "
-                    f"{row[3]}, rate {row[4]}, review {row[5]}, policy {row[6]}",
-                    width=width, initial_indent="  ", subsequent_indent="    ")]
-    lines = counts[:2]
-    indent = " " * (len(counts[2]) - len(counts[2].lstrip()) + len(rows[1][0]) + 3)
-    for row_line, rule in zip(counts[2:], s.rules, strict=True):
+    titles = [["title"], *([rule.title] for rule in s.rules)]
+    return _with_details(rows, [False, False, True, True, True, True, True], titles, width,
+                         TITLE_WIDTH)
+
+
+def _with_details(rows: Sequence[Sequence[str]], right: Sequence[bool],
+                  details: Sequence[Sequence[str]], width: int, detail_width: int) -> list[str]:
+    """A table of short cells (`rows`, header first) with long texts for each row (`details`,
+    header first: titles, lists, paths). The long texts are last columns, wrapped, when each
+    can have `detail_width` characters; on a narrower page they go on lines of their own under
+    their row; narrower still, each row is a paragraph. Nothing is cut into slivers of a few
+    letters, and no line is wider than `width`."""
+    short = _table(rows, right, UNLIMITED)
+    used = max(len(line) for line in short)
+    heads = details[0]
+    if width - used - 1 >= detail_width * len(heads):
+        first = len(rows[0])
+        return _table([[*row, *more] for row, more in zip(rows, details, strict=True)],
+                      [*right, *(False for _ in heads)], width,
+                      wrap=tuple(range(first, first + len(heads))), wrap_width=detail_width)
+
+    def labelled(more: Sequence[str]) -> list[str]:
+        if len(heads) == 1:
+            return list(more)
+        return [f"{head}: {text}" for head, text in zip(heads, more, strict=True)]
+
+    lines: list[str] = []
+    if used > width:  # too narrow even for the short cells: a paragraph per row
+        for row, more in zip(rows[1:], details[1:], strict=True):
+            facts = ", ".join(f"{head} {value}" for head, value in
+                              zip(rows[0][1:], row[1:], strict=True))
+            lines += textwrap.wrap(f"{row[0]}: {facts}", width=width, initial_indent="  ",
+                                   subsequent_indent="    ", break_on_hyphens=False)
+            for text in labelled(more):
+                lines += textwrap.wrap(text, width=width, initial_indent="    ",
+                                       subsequent_indent="    ", break_on_hyphens=False)
+        return lines
+    lines = short[:2]
+    indent = " " * (len(short[2]) - len(short[2].lstrip()) + len(rows[1][0]) + 3)
+    for row_line, more in zip(short[2:], details[1:], strict=True):
         lines.append(row_line)
-        lines += textwrap.wrap(rule.title, width=width, initial_indent=indent,
-                               subsequent_indent=indent, break_on_hyphens=False)
+        for text in labelled(more):
+            lines += textwrap.wrap(text, width=width, initial_indent=indent,
+                                   subsequent_indent=indent, break_on_hyphens=False)
     return lines
 
 
