@@ -33,8 +33,8 @@ from custody_rules.generate import generate_records
 RECORDS = 2000
 SEED = 7
 AS_OF = "2026-01-01T00:00:00+00:00"
-INPUT_SHA256 = "1ddf0805dffe813ad4b225bd5fb0a047e315e7867136e20c4ec54057dd1b32f3"
-OUTPUT_SHA256 = "0dfa98c55c49d9c2ec863cff505295d9402167d9301a2d6c84016bee4091cd8e"
+INPUT_SHA256 = "bc828b0e2aec365417124d3a595b45b7a4345fe500c85b0d950d2fd4e431b034"
+OUTPUT_SHA256 = "02d945698c2c4e651ccf063d3b0e042a9a5796973e99ffb5d52f7bb23b941f80"
 
 
 def _broken(record: dict[str, Any], how: int) -> dict[str, Any]:

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import calendar
+import enum
 import gzip
 import inspect
 import json
 import random
+import typing
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 
 from custody_rules.errors import InputError
 from custody_rules.generate import LONDON, generate_record, generate_records
+from custody_rules.generate.chaos import DEADLINE_ANCHORS
+from custody_rules.generate.dates import FIRST_DAY, LAST_DAY, clock_change
+from custody_rules.generate.vocabulary import AT_STATION
 from custody_rules.record import (
     EVENT_TYPES,
     LEAVES_DETENTION,
@@ -27,7 +34,9 @@ from custody_rules.record import (
     CustodyRecord,
     DetentionCertificate,
     Event,
+    Rank,
     Review,
+    Role,
     SafeguardingConcern,
     VulnerabilityForm,
 )
@@ -38,6 +47,7 @@ from tests.helpers import invoke
 
 SEED = 48  # children charged and refused bail in Cambridgeshire, year to Feb 2024
 MIX = 3000  # records over which the published proportions are measured
+CHAOS_MIX = 600  # chaos records that must hold every event type, field and value of the model
 HOUR, MINUTE = timedelta(hours=1), timedelta(minutes=1)
 EXPLOITATION = {"criminal_exploitation", "sexual_exploitation", "county_lines", "trafficking"}
 
@@ -216,6 +226,79 @@ def test_the_law_of_each_date_is_exercised(
     assert voluntary > 0.02 * MIX
     assert warrants > 0.002 * MIX and extended > 0
     assert video > 0.002 * MIX
+
+
+# --------------------------------------------------------------------------- the record model
+
+def _own_fields(cls: type[Event]) -> dict[str, Any]:
+    """The fields an event type of the record model adds to those every event has, with the
+    enum each draws its values from (None for a yes/no, text or time field)."""
+    common = {field.name for field in attrs.fields(Event)}
+    hints = typing.get_type_hints(cls)
+    out: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name in common:
+            continue
+        hint = hints[field.name]
+        args = [arg for arg in typing.get_args(hint) if arg is not type(None) and arg is not ...]
+        inner = args[0] if len(args) == 1 else hint
+        out[field.name] = inner if isinstance(inner, type) and issubclass(inner, enum.Enum) \
+            else None
+    return out
+
+
+def test_chaos_writes_every_event_type_field_and_value_of_the_record_model() -> None:
+    """Read from `custody_rules.record`, not from the generator: an event type, field or enum
+    value added to the model must appear in a few hundred chaos records, or the differential
+    test never judges it."""
+    types: set[str] = set()
+    fields: set[tuple[str, str]] = set()
+    values: set[tuple[str, str, str]] = set()
+    officers: set[tuple[str, str]] = set()
+    for raw in generate_records(CHAOS_MIX, SEED, variety="chaos"):
+        for event in raw["events"]:
+            types.add(event["type"])
+            for name, value in event.items():
+                fields.add((event["type"], name))
+                for one in value if isinstance(value, list) else [value]:
+                    if isinstance(one, str):
+                        values.add((event["type"], name, one))
+            officers.update((name, value) for name, value in event.get("by", {}).items()
+                            if name in ("rank", "role"))
+    assert set(EVENT_TYPES) - types == set()
+    model_fields = {(type_, name): kind for type_, cls in EVENT_TYPES.items()
+                    for name, kind in _own_fields(cls).items()}
+    assert set(model_fields) - fields == set()
+    model_values = {(type_, name, member.value) for (type_, name), kind in model_fields.items()
+                    if kind is not None for member in kind}
+    assert model_values - values == set()
+    assert {("rank", rank.value) for rank in Rank} | {("role", role.value) for role in Role} \
+        == officers
+
+
+def test_the_event_types_the_generator_names_are_the_record_models() -> None:
+    """The deliberate subsets the generator names (the events chaos snaps deadlines onto, what
+    is done at the station) are event types of the record model: a misspelt one would match
+    nothing, silently."""
+    assert set(DEADLINE_ANCHORS) <= set(EVENT_TYPES)
+    assert set(EVENT_TYPES) > AT_STATION
+
+
+def test_the_uk_clocks_change_as_the_summer_time_order_says() -> None:
+    """The generator reads the changes of clocks from the zone database; in the years it
+    dates records, they fall at 01:00 UTC on the last Sunday of March and of October (the
+    Summer Time Order 2002)."""
+    for year in range(FIRST_DAY.year, LAST_DAY.year + 1):
+        for month in (3, 10):
+            change = clock_change(year, month)
+            last_sunday = max(week[calendar.SUNDAY]
+                              for week in calendar.monthcalendar(year, month))
+            assert change == datetime(year, month, last_sunday, 1, tzinfo=timezone.utc)
+            before, after = (change - timedelta(seconds=1)).astimezone(LONDON), \
+                change.astimezone(LONDON)
+            assert before.utcoffset() != after.utcoffset()
+    with pytest.raises(ValueError, match="do not change"):
+        clock_change(2020, 6)
 
 
 @pytest.mark.slow

@@ -28,8 +28,9 @@ statements of the rules disagree.
 The package, in the order a record is made:
 - `figures`: the published rates each shortfall is drawn at, with their sources;
 - `people`: forces and stations, offences, ages and arrival hours; `dates`: the years, the UK
-  clock and dates of birth; `vocabulary`: the record format's event types and values;
-  `draws`: weighted draws from the record's own generator;
+  clock (from the zone database) and dates of birth; `vocabulary`: the event types, fields and
+  values, read from the record model (`custody_rules.record`); `draws`: weighted draws from
+  the record's own generator;
 - the realistic custody: `storyteller` (what every chapter shares), `booking_in`,
   `detention_clock`, `after_charge`, and `story`, which tells them in order;
 - `draft`: the record written down (ids, local times); `chaos`: the chaos mutations.

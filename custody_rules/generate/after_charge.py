@@ -3,6 +3,7 @@ accommodation, the child moved or kept, the certificate, and the next court sitt
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 
 from custody_rules.generate.dates import HOUR, LONDON, MINUTE, UTC
@@ -17,7 +18,11 @@ from custody_rules.generate.figures import (
     P_SECURE_REQUESTED,
 )
 from custody_rules.generate.storyteller import Storyteller
-from custody_rules.generate.vocabulary import BAIL_GROUNDS, INVALID_IMPRACTICABLE
+from custody_rules.generate.vocabulary import (
+    BAIL_GROUNDS,
+    INVALID_IMPRACTICABLE,
+    POOR_IMPRACTICABLE,
+)
 
 
 class AfterCharge(Storyteller):
@@ -28,10 +33,8 @@ class AfterCharge(Storyteller):
             return []
         if self.fail(0.25):
             return ["own_interests"]
-        pool = ["fail_to_appear", "further_offence", "interference", "injury_damage",
-                "own_protection", "own_interests", "name_address"]
         count = 1 if self.chance(0.4) else 2 if self.chance(0.7) else 3
-        return sorted(self.rng.sample(pool, count), key=BAIL_GROUNDS.index)
+        return sorted(self.rng.sample(BAIL_GROUNDS, count), key=BAIL_GROUNDS.index)
 
     def _court_time(self, refused: datetime) -> datetime:
         """When the child leaves for court: the next sitting (Monday to Saturday).
@@ -47,7 +50,7 @@ class AfterCharge(Storyteller):
         else:
             day += timedelta(days=1)
             minute = randint(self.rng, 8 * 60 + 30, 10 * 60 + 15)
-        if day.weekday() == 6:
+        if day.weekday() == calendar.SUNDAY:
             day += timedelta(days=1)
             minute = randint(self.rng, 8 * 60 + 30, 10 * 60 + 15)
         court = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=LONDON)
@@ -207,8 +210,7 @@ class AfterCharge(Storyteller):
         elif self.chance(0.5):
             limb, reason = "no_secure_accommodation", "no_secure_accommodation"
         else:
-            limb, reason = "impracticable", self.rng.choice(("la_no_accommodation",
-                                                             "imminent_court", "other"))
+            limb, reason = "impracticable", self.rng.choice(POOR_IMPRACTICABLE)
         text = None if self.fail(0.4) else "No LA accommodation available tonight"
         return self._certificate(at, limb, reason, text,
                                  serious_harm=limb == "no_secure_accommodation" and

@@ -19,7 +19,15 @@ from custody_rules.generate.vocabulary import (
     RANKS,
     ROLES,
     TEXT_FIELDS,
+    TIME_FIELDS,
 )
+
+# Besides arrival and the authorisation of detention, the events the rules count a deadline
+# from (a deliberate subset of the event types), and the minutes after them at which a rule's
+# deadline falls (30 minutes to 36 hours): chaos snaps events onto these, to the second.
+DEADLINE_ANCHORS = ("bail_decision", "charge", "la_response", "review", "safeguarding_concern",
+                    "aa_requested")
+DEADLINE_MINUTES = (0, 30, 60, 120, 360, 900, 1440, 2160)
 
 
 def mangle(rng: random.Random, draft: Draft) -> None:
@@ -46,14 +54,13 @@ def mangle(rng: random.Random, draft: Draft) -> None:
         type_ = rng.choice(EVENT_TYPES)
         events.append((at, _random_event(rng, type_, at)))
     # Snap events onto the boundaries the rules measure, to the second.
-    anchors = [arrival, authorised] + [at for at, event in events if event["type"] in
-                                        ("bail_decision", "charge", "la_response", "review",
-                                         "safeguarding_concern", "aa_requested")]
-    offsets = (0, 30, 60, 120, 360, 900, 1440, 2160)
+    anchors = [arrival, authorised] + [at for at, event in events
+                                        if event["type"] in DEADLINE_ANCHORS]
     for _ in range(rng.choice((0, 1, 2, 4))):
         index = rng.randrange(len(events))
         anchor = rng.choice(anchors)
-        at = anchor + timedelta(minutes=rng.choice(offsets), seconds=rng.choice((-1, 0, 0, 1)))
+        at = anchor + timedelta(minutes=rng.choice(DEADLINE_MINUTES),
+                                seconds=rng.choice((-1, 0, 0, 1)))
         events[index] = (at, events[index][1])
     # Move some events by a lot, and make some times coincide exactly.
     for _ in range(rng.choice((0, 1, 3))):
@@ -107,12 +114,12 @@ def _random_event(rng: random.Random, type_: str, at: datetime) -> Json:
     for name in TEXT_FIELDS.get(type_, ()):
         if rng.random() < 0.5:
             event[name] = rng.choice(("x", "Recorded reason", "", " "))
-    if type_ in LIST_FIELDS and rng.random() < 0.8:
-        name, values = LIST_FIELDS[type_]
-        event[name] = rng.sample(values, randint(rng, 0, 3))
-    if type_ in ("extension", "warrant_of_further_detention", "warrant_extended") \
-            and rng.random() < 0.8:
-        event["until"] = at + timedelta(minutes=randint(rng, -600, 2400))
+    for name, values in LIST_FIELDS.get(type_, {}).items():
+        if rng.random() < 0.8:
+            event[name] = rng.sample(values, randint(rng, 0, 3))
+    for name in TIME_FIELDS.get(type_, ()):
+        if rng.random() < 0.8:
+            event[name] = at + timedelta(minutes=randint(rng, -600, 2400))
     if rng.random() < 0.6:
         event["by"] = _random_officer(rng)
     return event
@@ -152,6 +159,5 @@ def _toggle_fields(rng: random.Random, event: Json) -> None:
     elif roll < 0.95:
         event["note"] = rng.choice(NOTES)
     else:
-        if type_ in LIST_FIELDS:
-            name, values = LIST_FIELDS[type_]
+        for name, values in LIST_FIELDS.get(type_, {}).items():
             event[name] = rng.sample(values, randint(rng, 0, len(values)))

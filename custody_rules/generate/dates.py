@@ -48,11 +48,26 @@ def local_formatter(times: list[datetime]) -> Callable[[datetime], str]:
     return local
 
 
-def last_sunday(year: int, month: int) -> datetime:
-    """The instant the UK clocks change in March or October: 01:00 UTC on the month's last
-    Sunday (the Summer Time Order 2002)."""
-    sunday = max(week[calendar.SUNDAY] for week in calendar.monthcalendar(year, month))
-    return datetime(year, month, sunday, 1, 0, tzinfo=UTC)
+def clock_change(year: int, month: int) -> datetime:
+    """The instant the UK clocks change in `month` of `year` (to BST in March, to GMT in
+    October), read from the zone database: the first second at which Europe/London's offset
+    differs from the one it had when the month began."""
+    start = int(datetime(year, month, 1, tzinfo=UTC).timestamp())
+    end = int(datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC).timestamp())
+    before = _offset(start)
+    if _offset(end) == before:
+        raise ValueError(f"the UK clocks do not change in {year}-{month:02d}")
+    while end - start > 1:  # the offset is `before` at start and not at end
+        middle = (start + end) // 2
+        if _offset(middle) == before:
+            start = middle
+        else:
+            end = middle
+    return datetime.fromtimestamp(end, UTC)
+
+
+def _offset(timestamp: int) -> timedelta | None:
+    return datetime.fromtimestamp(timestamp, LONDON).utcoffset()
 
 
 def birth_date(rng: random.Random, local_day: date, age: int, birthday_tomorrow: bool) -> str:

@@ -19,7 +19,7 @@ from custody_rules.generate.dates import (
     UTC,
     birth_date,
     birthday_at,
-    last_sunday,
+    clock_change,
 )
 from custody_rules.generate.detention_clock import DetentionClock
 from custody_rules.generate.draft import Draft, Json
@@ -101,10 +101,10 @@ class CustodyStory(BookingIn, DetentionClock, AfterCharge):
             # A child in custody as the data set is taken.
             return OPEN_AS_AT - timedelta(minutes=randint(rng, 180, 40 * 60))
         if rng.random() < (0.15 if self.chaos else 0.04):
-            # Straddle a change between GMT and BST (last Sunday of March or October, 01:00Z).
+            # Straddle a change between GMT and BST (in March or October).
             year = randint(rng, FIRST_DAY.year, LAST_DAY.year)
             month = rng.choice((3, 10))
-            change = last_sunday(year, month)
+            change = clock_change(year, month)
             return change - timedelta(minutes=randint(rng, 30, 14 * 60))
         day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
         hour = pick(rng, HOUR_CUM)
