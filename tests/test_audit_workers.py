@@ -38,6 +38,44 @@ def test_a_killed_worker_fails_the_record_it_was_on_and_the_rest_is_audited(
     assert checked == [f"GEN-5-{n:06d}" for n in range(14) if n not in (6, 7)]
 
 
+def test_a_worker_killed_with_a_batch_unsent_loses_nothing(tmp_path: Path) -> None:
+    """Workers hold their batches (tests/faults.py): the first worker dies on item 5 having
+    sent nothing, so items 0-4 reach the report only because its replacement checked them
+    again; every record checked is byte for byte what an undisturbed audit writes."""
+    source = write_jsonl(tmp_path / "r.jsonl", records(12, seed=6))
+    args = ["audit", str(source), "--jobs", "1", "--format", "json", "--as-of", AS_OF, "--quiet"]
+    clean = run_cli([*args, "--output", str(tmp_path / "clean.json")])
+    assert clean.returncode == 1, clean.stderr
+    # The worker checks 0-4 (held) and dies on 5; its replacement checks 0-4 again, reports 5
+    # failed, checks 6-10 (held) and dies on 11; the next checks 6-10 again and reports 11.
+    killed = run_cli([*args, "--output", str(tmp_path / "killed.json")], kill_workers_after=5,
+                     env={"CUSTODY_RULES_FAULTS_HOLD_BATCHES": "1"})
+    assert killed.returncode == 1, killed.stderr
+    report = json.loads((tmp_path / "killed.json").read_text())
+    summary = report["summary"]
+    assert (summary["records_read"], summary["checked"], summary["failed"]) == (12, 10, 2)
+    assert summary["worker_restarts"] == 2
+    assert [(f["line"], f["reason"]) for f in report["not_checked"]] == [
+        (line, "the worker process was killed by SIGKILL while checking this record")
+        for line in (6, 12)]
+    # The records' lines of the report, byte for byte.
+    expected = [line for line in (tmp_path / "clean.json").read_bytes().split(b"\n")
+                if line.startswith(b'{"record_id"')]
+    got = [line for line in (tmp_path / "killed.json").read_bytes().split(b"\n")
+           if line.startswith(b'{"record_id"')]
+    assert len(expected) == 12
+    assert [line.rstrip(b",") for line in got] == [
+        line.rstrip(b",") for number, line in enumerate(expected) if number not in (5, 11)]
+
+
+def test_batches_carry_records_whole_and_in_order() -> None:
+    from custody_rules.audit.worker import batch_message, batch_records
+
+    records_sent = [b"R" + bytes([n]) * n + b"\n\x00" for n in (0, 1, 255)] + [b"R" * 70_000]
+    assert list(batch_records(batch_message(records_sent))) == records_sent
+    assert list(batch_records(batch_message([]))) == []
+
+
 def test_the_report_does_not_depend_on_the_number_of_processes(tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "r.jsonl", records(30, seed=8))
     outputs = []

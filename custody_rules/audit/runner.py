@@ -1,19 +1,21 @@
 """The worker pool: N processes, their results merged back into input order, deaths survived.
 
-Worker k of n checks the items numbered k, k+n, k+2n, ... and sends one message per item, in
-that order, over its own pipe. The parent therefore merges by reading item i from worker
+Worker k of n checks the items numbered k, k+n, k+2n, ... and sends their results in that order,
+in batches, over its own pipe. The parent therefore merges by reading item i from worker
 i mod n: the output is the same, byte for byte, for any number of workers, and no result is
 held waiting for another (a worker that runs ahead blocks on its full pipe).
 
 When a worker dies (a signal, a crash in the C engine, a hang we stop), the parent has every
-result it sent, and the first missing item, i, is the one it died on. That record is reported
-failed, with the reason, and a new worker takes over the same share from item i, reporting it
-failed without checking it and checking the rest. If that replacement dies too before it has
-reported item i, it died while reading the input (not while checking a record): no worker is
-started for that share again, and the parent itself reports each of its remaining records
-failed (reading only where each item starts and ends, bounded as the workers read). The same
-happens after MAX_RESTARTS deaths in one audit. A poison input therefore costs at most a few
-worker starts, never a loop, and every record is accounted for.
+batch it sent, and the worker's `progress` (shared memory: the last record it finished) says
+which record it died on: the next of its share, i. That record is reported failed, with the
+reason, and a new worker takes over the same share from the first record the parent has not
+received: it checks again the records that were done but not sent, reports record i failed
+without checking it, and checks the rest. If that replacement dies on record i itself, it died
+while reading the input (not while checking a record): no worker is started for that share
+again, and the parent itself reports each of its remaining records failed (reading only where
+each item starts and ends, bounded as the workers read). The same happens after MAX_RESTARTS
+deaths in one audit. A poison input therefore costs at most a few worker starts, never a loop,
+and every record is accounted for.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -32,11 +35,13 @@ from attrs import evolve
 from custody_rules.audit.sources import Item, iter_items
 from custody_rules.audit.summary import RecordDigest
 from custody_rules.audit.worker import (
+    BATCH,
     DONE,
     FATAL,
     HELLO,
-    RECORD,
+    Progress,
     WorkerTask,
+    batch_records,
     failed_message,
     worker_main,
 )
@@ -83,7 +88,8 @@ class _Shard:
         self.conn: Connection | None = None
         self.greeted = False  # the current worker built its Checker and said hello
         self.task: WorkerTask | None = None
-        self.answered = 0  # records the current worker has reported
+        self.progress: Progress = pool.context.RawValue("q", -1)
+        self.received: deque[bytes] = deque()  # records of the last batch not yet merged
         self.given_up: str | None = None  # no worker serves this share any more: why
         self.rest: Iterator[Item] | None = None  # its remaining items, read by the parent
 
@@ -100,8 +106,9 @@ class _Shard:
         if self.pool.context.get_start_method() == "fork":
             inherited = (reader.fileno(), *(shard.conn.fileno() for shard in self.pool.shards
                                             if shard.conn is not None and not shard.conn.closed))
+        self.progress = self.pool.context.RawValue("q", -1)
         self.process = self.pool.context.Process(
-            target=worker_main, args=(task, writer, os.getpid(), inherited),
+            target=worker_main, args=(task, writer, self.progress, os.getpid(), inherited),
             daemon=True, name=f"custody-rules-audit-{self.number}",
         )
         with signals_held():
@@ -111,11 +118,12 @@ class _Shard:
         self.conn = reader
         self.greeted = False
         self.task = task
-        self.answered = 0
 
     def receive(self, index: int) -> bytes:
         """The next message for item `index` (a record or DONE), replacing a dead worker."""
         while True:
+            if self.received:
+                return self.received.popleft()
             if self.given_up is not None:
                 return self._failed_by_parent(index)
             message = self._read()
@@ -128,9 +136,9 @@ class _Shard:
                 continue
             if kind == FATAL:
                 raise AuditAborted(f"a worker could not start: {message[1:].decode()}")
-            if kind == RECORD:
-                self.answered += 1
-                return message
+            if kind == BATCH:
+                self.received.extend(batch_records(message))
+                continue
             if kind == DONE:
                 return message
             raise AuditAborted(f"a worker sent an unknown message {kind!r}")
@@ -151,7 +159,8 @@ class _Shard:
             return None
 
     def _replace(self, index: int) -> None:
-        assert self.conn is not None
+        """The worker died; the parent has every record before `index` of this share."""
+        assert self.conn is not None and self.task is not None
         self.conn.close()
         reason = self.pool.last_reason
         if not self.greeted:
@@ -160,8 +169,14 @@ class _Shard:
             self.pool.failed_starts += 1
             if self.pool.failed_starts > MAX_FAILED_STARTS:
                 raise AuditAborted(f"worker processes cannot start ({reason})")
-        died_reading = (self.task is not None and self.task.fail_first is not None
-                        and self.greeted and self.answered == 0)
+        # The record it died on: the next of its share after the last one it finished (the
+        # first it was to do, `index`, if it finished none).
+        finished = self.progress.value
+        died_on = finished + self.pool.jobs if finished >= index else index
+        failed_item = self.task.failed_item
+        # It died on the record it was to report failed without checking it, having sent
+        # every record before: reading that input kills a worker.
+        died_reading = self.greeted and died_on == failed_item == index
         self.pool.restarts += 1
         if died_reading:
             self._give_up(index, f"not checked: the worker process died while reading the "
@@ -173,8 +188,8 @@ class _Shard:
                           f"times (last: {reason}); the audit stopped checking this share of "
                           "the input")
             return
-        task = evolve(self.pool.task, shard=self.number, start=index,
-                      fail_first=f"{reason} while checking this record")
+        task = evolve(self.pool.task, shard=self.number, start=index, failed_item=died_on,
+                      failed_reason=f"{reason} while checking this record")
         self.start(task)
 
     def _give_up(self, index: int, reason: str) -> None:

@@ -12,8 +12,10 @@ temporary file until the records are done, so memory stays flat.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from typing import IO
 
 import orjson
@@ -65,8 +67,42 @@ class JsonReport:
         shutil.copyfileobj(self.spool, self.out)
         self.spool.close()
         self.out.write(b"\n],\n" if self.not_checked else b"],\n")
-        self.out.write(b'"summary": ' + json.dumps(summary.to_dict(), ensure_ascii=False,
-                                                   indent=1).encode() + b"}\n")
+        self.out.write(b'"summary": ' + indented(summary.to_dict()) + b"}\n")
+
+
+_INDENT = re.compile(rb"\n((?:  )+)")
+
+
+def indented(value: object) -> bytes:
+    """`json.dumps(value, ensure_ascii=False, indent=1)`, UTF-8, in a fraction of the time.
+
+    The standard encoder writes indented JSON in pure Python: over a second for the summary of
+    a large audit (a count per rule and month). orjson writes the same text indented by two
+    spaces, which halving every line's leading spaces turns into the standard's one (a string
+    never holds a raw newline). Where orjson could write other bytes, the standard way: any
+    float whose text differs (orjson writes 1e-05 as 0.00001, NaN as null), and whatever orjson
+    refuses (integers past 64 bits, keys that are not strings, lone surrogates)."""
+    if all(orjson.dumps(number) == repr(number).encode() for number in _floats(value)):
+        try:
+            text = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+        except orjson.JSONEncodeError:
+            pass
+        else:
+            return _INDENT.sub(lambda m: b"\n" + b" " * (len(m.group(1)) // 2), text)
+    return json.dumps(value, ensure_ascii=False, indent=1).encode()
+
+
+def _floats(value: object) -> Iterator[float]:
+    """Every float in a structure of dicts, lists and tuples."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 def _dumps(value: object) -> bytes:
