@@ -11,16 +11,14 @@ import click
 from custody_rules.checker import Checker
 from custody_rules.cli.exits import ExitCode, InputProblem, domain_errors
 from custody_rules.cli.options import as_of_option, policy_option, pseudonymise_options
-from custody_rules.cli.output import show
-from custody_rules.formatters import json as json_format
-from custody_rules.formatters import text as text_format
 from custody_rules.horizon import judgement_problem
 from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.read import read_record_file
 from custody_rules.validate import validate_record
-from custody_rules.views.handover import handover_for
-from custody_rules.views.report import check_report
+
+# The formatters, the views and rich are imported where a record's output needs them: most of
+# the time `check` takes to start is importing, and JSON for a closed record needs none of them.
 
 
 @click.command("check")
@@ -57,12 +55,25 @@ def command(record: Path, as_of: datetime | None, output_format: str, full: bool
                                warnings=validated.warnings)
     if pseudonymiser is not None:
         result = pseudonymiser.result(result)
-    handover = handover_for(result) if result.timeline.still_held else None
+    handover = None
+    if result.timeline.still_held:
+        from custody_rules.views.handover import handover_for
+
+        handover = handover_for(result)
     if output_format == "json":
+        from custody_rules.formatters import json as json_format
+
         click.echo(json_format.render(result, handover), nl=False)
-    elif handover is not None and not full:
-        show(lambda width: text_format.render_handover(handover, width))
+        sys.exit(ExitCode.VIOLATIONS if result.violated else ExitCode.OK)
+    from custody_rules.cli.output import show
+    from custody_rules.formatters import text as text_format
+
+    if handover is not None and not full:
+        shown = handover
+        show(lambda width: text_format.render_handover(shown, width))
     else:
+        from custody_rules.views.report import check_report
+
         report = check_report(result)
         show(lambda width: text_format.render(report, width))
     sys.exit(ExitCode.VIOLATIONS if result.violated else ExitCode.OK)

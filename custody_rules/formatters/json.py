@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from custody_rules.findings import Finding, RecordResult
 from custody_rules.rulebook import Rulebook, RuleSpec, Status
 from custody_rules.uktime import format_duration, iso
-from custody_rules.views.explain import CheckVerdict, Explanation, FactUse, NotChecked
-from custody_rules.views.handover import Handover
+
+if TYPE_CHECKING:  # annotations only: `check --format json` needs neither view's code
+    from custody_rules.views.explain import CheckVerdict, Explanation, FactUse, NotChecked
+    from custody_rules.views.handover import Handover
 
 
 def finding_to_dict(finding: Finding, result: RecordResult) -> dict[str, Any]:

@@ -10,8 +10,10 @@ read as markup. Times are UK time (`custody_rules.uktime`).
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -20,18 +22,22 @@ from custody_rules.rulebook import Severity, Status
 from custody_rules.textsafe import scrub
 from custody_rules.timeline import Timeline
 from custody_rules.uktime import as_of_words, format_duration, time_left
-from custody_rules.views.explain import (
-    CheckVerdict,
-    Explanation,
-    FactUse,
-    NotChecked,
-    Outcome,
-    Verdict,
-)
-from custody_rules.views.handover import Handover, Obligation, PaceClock
 from custody_rules.views.narrative import clock_time, describe_event
 from custody_rules.views.report import CheckReport, RuleFindings
-from custody_rules.views.scenario import Change, ExpectedFinding, Scenario, Step, WalkEnd
+
+if TYPE_CHECKING:
+    # `explain` and `scenario` are imported by what renders them (below): `check` renders
+    # neither, and importing them is a good part of its start.
+    from custody_rules.views.explain import (
+        CheckVerdict,
+        Explanation,
+        FactUse,
+        NotChecked,
+        Outcome,
+        Verdict,
+    )
+    from custody_rules.views.handover import Handover, Obligation, PaceClock
+    from custody_rules.views.scenario import Change, ExpectedFinding, Scenario, Step, WalkEnd
 
 SEVERITY_LABEL = {
     Severity.STATUTE: "Statute",
@@ -315,11 +321,16 @@ def _obligation(obligation: Obligation, handover: Handover,
 
 # --------------------------------------------------------------------------- explain
 
-VERDICT_COLOUR = {Verdict.FIRED: "red", Verdict.PENDING: "yellow", Verdict.MET: "green",
-                  Verdict.NOT_APPLICABLE: "blue", Verdict.NOT_IN_FORCE: "blue"}
-OUTCOME_COLOUR = {Outcome.VIOLATED: "red", Outcome.PENDING: "yellow", Outcome.NEEDS_REVIEW: "cyan",
-                  Outcome.MET: "green", Outcome.NOT_DUE: "green", Outcome.NOT_REACHED: "blue",
-                  Outcome.UNEXPLAINED: "magenta"}
+@functools.cache
+def verdict_colours() -> tuple[dict[Verdict, str], dict[Outcome, str]]:
+    """The colour of each verdict of `explain`, and of each check's outcome."""
+    from custody_rules.views.explain import Outcome, Verdict
+
+    return ({Verdict.FIRED: "red", Verdict.PENDING: "yellow", Verdict.MET: "green",
+             Verdict.NOT_APPLICABLE: "blue", Verdict.NOT_IN_FORCE: "blue"},
+            {Outcome.VIOLATED: "red", Outcome.PENDING: "yellow", Outcome.NEEDS_REVIEW: "cyan",
+             Outcome.MET: "green", Outcome.NOT_DUE: "green", Outcome.NOT_REACHED: "blue",
+             Outcome.UNEXPLAINED: "magenta"})
 
 
 def render_explanation(explanation: Explanation, width: int = WIDTH) -> Text:
@@ -334,7 +345,7 @@ def render_explanation(explanation: Explanation, width: int = WIDTH) -> Text:
     lines.extend(_wrap(f"Record {explanation.record_id}, as of "
                        f"{as_of_words(explanation.as_of)} ({held})", ""))
     lines.append(style(f"Verdict: {explanation.verdict.value.replace('_', ' ')}",
-                       fg=VERDICT_COLOUR[explanation.verdict], bold=True))
+                       fg=verdict_colours()[0][explanation.verdict], bold=True))
     lines.extend(_wrap(explanation.summary, ""))
     lines.append("")
     lines.extend(_wrap(f"Law: {'; '.join(rule.citations)}. Severity {rule.severity.value}; "
@@ -386,9 +397,11 @@ def _use(use: FactUse, timeline: Timeline, indent: str, wrap: _Wrap) -> list[str
 
 
 def _check_verdict(verdict: CheckVerdict, timeline: Timeline, _wrap: _Wrap) -> list[Line]:
+    from custody_rules.views.explain import Outcome
+
     check = verdict.check
     label = style(f"[{verdict.outcome.value.replace('_', ' ')}]",
-                  fg=OUTCOME_COLOUR[verdict.outcome], bold=True)
+                  fg=verdict_colours()[1][verdict.outcome], bold=True)
     lines: list[Line] = [_cat(f"  Check {check.name} ", label)]
     lines.extend(_wrap(f"Breach when: {check.describe}", "    ", "      "))
     lines.extend(_wrap(verdict.reason, "    ", "      "))
@@ -419,18 +432,22 @@ def _check_verdict(verdict: CheckVerdict, timeline: Timeline, _wrap: _Wrap) -> l
 
 # --------------------------------------------------------------------------- scenarios
 
-CHANGE_MARK = {
-    Change.BECAME_DUE: ("+ due", "yellow"),
-    Change.BECAME_VIOLATED: ("! violated", "red"),
-    Change.NEEDS_JUDGEMENT: ("? judgement", "cyan"),
-    Change.SATISFIED: ("= met", "green"),
-    Change.NO_LONGER_DUE: ("= not due", "green"),
-    Change.NO_LONGER_FOUND: ("- cleared", "green"),
-    Change.DUE_NOW: ("+ due now", "yellow"),
-    Change.STILL_DUE: ("~ still due", "yellow"),
-    Change.STILL_VIOLATED: ("! still", "red"),
-}
-_MARK_WIDTH = max(len(mark) for mark, _ in CHANGE_MARK.values())
+@functools.cache
+def change_marks() -> dict[Change, tuple[str, str]]:
+    """The mark and colour of each change a scenario's step makes."""
+    from custody_rules.views.scenario import Change
+
+    return {
+        Change.BECAME_DUE: ("+ due", "yellow"),
+        Change.BECAME_VIOLATED: ("! violated", "red"),
+        Change.NEEDS_JUDGEMENT: ("? judgement", "cyan"),
+        Change.SATISFIED: ("= met", "green"),
+        Change.NO_LONGER_DUE: ("= not due", "green"),
+        Change.NO_LONGER_FOUND: ("- cleared", "green"),
+        Change.DUE_NOW: ("+ due now", "yellow"),
+        Change.STILL_DUE: ("~ still due", "yellow"),
+        Change.STILL_VIOLATED: ("! still", "red"),
+    }
 _TIME_WIDTH = len("01:30 BST")  # a step's events are on its own day: no date
 
 
@@ -526,11 +543,13 @@ def render_step(step: Step, width: int = WIDTH) -> Text:
         lines.append(_cat(style(columns[:_TIME_WIDTH], bold=True), body[0][_TIME_WIDTH:]))
         lines.extend(body[1:])
     indent = " " * (_TIME_WIDTH + 7)
-    hang = " " * (len(indent) + _MARK_WIDTH + 1)
+    marks = change_marks()
+    mark_width = max(len(mark) for mark, _ in marks.values())
+    hang = " " * (len(indent) + mark_width + 1)
     for change in step.changes:
-        mark, colour = CHANGE_MARK[change.change]
+        mark, colour = marks[change.change]
         body = _wrap(f"{change.finding.rule}  {change.reason}", hang)
-        head = _cat(indent, style(f"{mark:<{_MARK_WIDTH}}", fg=colour, bold=True), " ")
+        head = _cat(indent, style(f"{mark:<{mark_width}}", fg=colour, bold=True), " ")
         lines.append(_cat(head, body[0][len(hang):]))
         lines.extend(body[1:])
     return _text(lines)

@@ -14,6 +14,7 @@ account for the engine's answer it says so rather than guess.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import typing
 from collections.abc import Iterator, Mapping, Sequence
@@ -251,8 +252,11 @@ def _distinct_triggers(rule: RuleSpec, applied: list[Hit]) -> list[Hit]:
     return sorted(out, key=lambda h: [f.at if f else 0 for f in _trigger_key(rule, h.bindings)])
 
 
-def _boolean_fields() -> frozenset[str]:
-    """Fields that hold 0/1 for no/yes, so that conditions on them read as words."""
+@functools.cache
+def boolean_fields() -> frozenset[str]:
+    """Fields that hold 0/1 for no/yes, so that conditions on them read as words (worked out
+    at first use, not at import: resolving the event classes' type hints is slow, and `check`
+    imports this module without explaining anything)."""
     names = {"juvenile", "code_c_juvenile", "under_18", "charged", "refused", "in_detention",
              "aa_on_site", "open", "left",
              "female", "looked_after", "violent_offence", "sexual_offence", "violent_or_sexual",
@@ -266,7 +270,6 @@ def _boolean_fields() -> frozenset[str]:
     return frozenset(names)
 
 
-BOOLEAN_FIELDS = _boolean_fields()
 _TIME_WORDS = {"lt": "is before", "lte": "is at or before", "gt": "is after",
                "gte": "is at or after", "eq": "is", "ne": "is not"}
 _NUMBER_WORDS = {"lt": "less than", "lte": "at most", "gt": "more than", "gte": "at least",
@@ -350,7 +353,7 @@ class _Reader:
         if _is_time(field, condition.value):
             name = "time" if field == "at" else words(field)
             return f"{name} {_TIME_WORDS[op]} {value}"
-        if field in BOOLEAN_FIELDS and op in ("eq", "ne") and not isinstance(
+        if field in boolean_fields() and op in ("eq", "ne") and not isinstance(
                 condition.value, Expr):
             positive = (condition.value == 1) == (op == "eq")
             return words(field) if positive else f"not {words(field)}"
@@ -546,7 +549,7 @@ def _is_time(field: str, value: object) -> bool:
 
 
 def _literal_words(field: str, value: object) -> str:
-    if field in BOOLEAN_FIELDS and value in (0, 1):
+    if field in boolean_fields() and value in (0, 1):
         return "yes" if value == 1 else "no"
     if value == "none":
         return "not recorded"
