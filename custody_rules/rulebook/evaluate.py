@@ -80,6 +80,13 @@ def candidates(facts: Sequence[Fact], pattern: Pattern, bindings: Bindings,
         holds(c, fact, bindings, deadline) for c in pattern.conditions)]
 
 
+def joins(pattern: Pattern) -> bool:
+    """Whether a pattern compares with a bound fact or a deadline (its matches then depend on
+    what is bound before it); a pattern that does not matches the same facts whatever is."""
+    return any(isinstance(condition.value, Expr) and condition.value.alias is not None
+               for condition in pattern.conditions)
+
+
 def combinations(facts: Sequence[Fact], patterns: Sequence[Pattern], bindings: Bindings,
                  deadline: int | None = None) -> Iterator[dict[str, Fact]]:
     """Every way the patterns match in order, each joined to those before it (lazily: take
