@@ -78,6 +78,7 @@ class DurableEngine:
         self._reuse = reuse_session
         self._sessions = itertools.count(1)
         self._owners: dict[str, int] = {}
+        self._names: dict[str, tuple[str, ...]] = {}  # fact type -> fields read (_read_names)
         self.reloads = 0  # times the ruleset was rebuilt after a failure or an unclean session
         self._starting = False
         self._state: int | None = None  # the reused session's state handle, once it exists
@@ -126,7 +127,6 @@ class DurableEngine:
         """The engine's copies of the facts some rule reads, without sid and id yet: the record
         facts, the `end` facts, and the index in `facts` of each (record facts first)."""
         wanted = self._ruleset.fact_types
-        fields_read = self._ruleset.fields_by_type  # each type carries only what is read on it
         slots = self._ruleset.slots
         record_facts: list[dict[str, Any]] = []
         end_facts: list[dict[str, Any]] = []
@@ -135,8 +135,11 @@ class DurableEngine:
         for index, fact in enumerate(facts):
             if fact.type not in wanted:
                 continue
-            read = fields_read[fact.type]
-            body = {name: value for name, value in fact.fields.items() if name in read}
+            fields = fact.fields
+            names = self._names.get(fact.type)
+            if names is None:
+                names = self._read_names(fact)
+            body = {name: fields[name] for name in names if name in fields}
             body.update(type=fact.type, at=fact.at)
             copies = slots.get(fact.type, 0)
             if fact.type == "end":
@@ -150,6 +153,17 @@ class DurableEngine:
                 target.append(body)
                 owners.append(index)
         return record_facts, end_facts, record_owners + end_owners
+
+    def _read_names(self, fact: Fact) -> tuple[str, ...]:
+        """The fields of this fact's type that some rule reads (each type carries only
+        those), in the order the fact has them: worked out from the first fact of the type, so
+        that a record's facts are not each sifted field by field."""
+        read = self._ruleset.fields_by_type[fact.type]
+        names = tuple(name for name in fact.fields if name in read)
+        # Any other field read on the type, should a later fact carry it.
+        names += tuple(sorted(read.difference(names, ("type", "at"))))
+        self._names[fact.type] = names
+        return names
 
     def _name_facts(self, sid: str, ids: list[str], record_facts: list[dict[str, Any]],
                     end_facts: list[dict[str, Any]], owners: list[int]) -> None:
