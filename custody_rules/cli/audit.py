@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import shutil
 import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 from attrs import evolve
-from rich.console import Console
-from rich.progress import MofNCompleteColumn, Progress
 
 from custody_rules.audit.run import AuditRequest, Prepared, prepare, run_audit
-from custody_rules.audit.sink import ReportSink
+from custody_rules.audit.sink import Output, ReportSink
 from custody_rules.audit.sources import CSV, kind_of
 from custody_rules.audit.summary import AuditSummary
 from custody_rules.cli.exits import ExitCode, InputProblem, domain_errors
@@ -27,22 +26,20 @@ from custody_rules.cli.options import (
     policy_option,
     pseudonymise_options,
 )
-from custody_rules.cli.output import FILE_WIDTH, console
-from custody_rules.formatters.audit_csv import CsvRecordReport, CsvReport
-from custody_rules.formatters.audit_html import HtmlReport
-from custody_rules.formatters.audit_json import JsonReport
-from custody_rules.formatters.audit_jsonl import JsonLinesReport
-from custody_rules.formatters.audit_report import SummaryReport
-from custody_rules.formatters.audit_text import TextReport, mapping_lines
 from custody_rules.horizon import GIVEN, NOW
 from custody_rules.interrupt import Interrupted, interruptible
 from custody_rules.outputs import output_file, refuse_clashes
 from custody_rules.privacy import Pseudonymiser
 
-FORMATS: dict[str, type[SummaryReport] | type[JsonReport] | type[JsonLinesReport]
-              | type[HtmlReport]] = {
-    "text": TextReport, "json": JsonReport, "jsonl": JsonLinesReport, "csv": CsvReport,
-    "html": HtmlReport,
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+# Each report format's module and class, imported only for the format asked for (the HTML one
+# brings Jinja2): the audit's parent imports them before its workers start.
+FORMATS: dict[str, tuple[str, str]] = {
+    "text": ("audit_text", "TextReport"), "json": ("audit_json", "JsonReport"),
+    "jsonl": ("audit_jsonl", "JsonLinesReport"), "csv": ("audit_csv", "CsvReport"),
+    "html": ("audit_html", "HtmlReport"),
 }
 LEVELS = ("rule", "record")
 # Below this many records an audit takes a second or two: no progress bar.
@@ -145,11 +142,17 @@ def _audit(paths: tuple[Path, ...], output_format: str, level: str, output: Path
             rejects_out = stack.enter_context(output_file(rejects)) if rejects else None
             sink: ReportSink
             if output_format == "csv" and level == "record":
+                from custody_rules.formatters.audit_csv import CsvRecordReport
+
                 sink = CsvRecordReport(out, [rule.id for rule in prepared.rulebook])
             else:
-                sink = FORMATS[output_format](out)
-            if isinstance(sink, TextReport):
-                sink.width = console().width if output is None else FILE_WIDTH
+                sink = _report(output_format, out)
+            if output_format == "text":
+                from custody_rules.cli.output import FILE_WIDTH, console
+                from custody_rules.formatters.audit_text import TextReport
+
+                if isinstance(sink, TextReport):
+                    sink.width = console().width if output is None else FILE_WIDTH
             bar = stack.enter_context(
                 _Progress(total if show_progress and total >= PROGRESS_FROM else 0))
 
@@ -168,6 +171,8 @@ def _audit(paths: tuple[Path, ...], output_format: str, level: str, output: Path
                    f"{_total(prepared, total)} records; nothing written", err=True)
         sys.exit(stop.exit_code)
     if not quiet:
+        from custody_rules.formatters.audit_text import mapping_lines
+
         for line in mapping_lines(summary):
             click.echo(line, err=True)
         if output is not None:
@@ -208,6 +213,13 @@ def _stdin_file(stack: contextlib.ExitStack) -> Path:
     return path
 
 
+def _report(output_format: str, out: Output) -> ReportSink:
+    module, name = FORMATS[output_format]
+    report: ReportSink = getattr(
+        importlib.import_module(f"custody_rules.formatters.{module}"), name)(out)
+    return report
+
+
 class _Progress:
     """A progress bar on standard error, for long audits at a terminal; cleared (not left
     half-drawn) before the report is written."""
@@ -217,6 +229,9 @@ class _Progress:
         self.done = 0
         self.step = max(1, total // 500)  # redrawing per record would cost more than checking
         if total:
+            from rich.console import Console
+            from rich.progress import MofNCompleteColumn, Progress
+
             err = Console(file=sys.stderr, force_terminal=True)  # the caller saw a terminal
             self.bar = Progress(*Progress.get_default_columns(), MofNCompleteColumn(),
                                 console=err, transient=True)
