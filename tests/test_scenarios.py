@@ -76,17 +76,6 @@ def test_play_command_exits_0_when_the_walk_ends_as_expected(name: str) -> None:
     assert "As expected: the record ends with the scenario's" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "scenario", [s for s in SCENARIOS if s.disputed], ids=[s.name for s in SCENARIOS if s.disputed])
-@pytest.mark.xfail(strict=True, reason="findings the library disputes in law (see each scenario's "
-                                       "expected.json `disputed`); fixed rules make this pass, "
-                                       "and the disputed entries must then be removed")
-def test_no_finding_the_library_disputes(checker: Checker, scenario) -> None:  # type: ignore[no-untyped-def]
-    final = walk(checker, scenario.record).final.findings
-    undisputed = tuple(e for e in scenario.expected or () if not e.disputed)
-    assert differences(undisputed, final) == []
-
-
 def test_walk_says_what_became_due_was_met_and_was_violated(checker: Checker) -> None:
     scenario = find_scenario("held-after-charge-no-request", LIBRARY)
     steps = walk(checker, scenario.record).steps
