@@ -68,7 +68,15 @@ BAD_FILES = [
      f"{PATH}:2: not valid YAML: could not determine a constructor for the tag "
      "'tag:yaml.org,2002:python/name:os.system'"),
     ("a_yaml_alias", "citations: [test]", "citations: &c [test]\nextra: *c",
-     f"{PATH}:7: not valid YAML: anchors and aliases are not allowed in rule files"),
+     f"{PATH}:7: not valid YAML: anchors and aliases are not allowed"),
+    ("a_yaml_anchor_never_used", "citations: [test]", "citations: &c [test]",
+     f"{PATH}:6: not valid YAML: anchors and aliases are not allowed"),
+    ("nesting_past_64_levels", "applies_when: x", "applies_when: " + "[" * 65 + "]" * 65,
+     f"{PATH}:8: not valid YAML: nested more than 64 levels deep"),
+    ("nesting_past_libyamls_own_cap", "applies_when: x", "applies_when: " + "[" * 5000
+     + "]" * 5000, f"{PATH}:8: not valid YAML: nested more than 64 levels deep"),
+    ("a_file_over_1_mib", "applies_when: x", "applies_when: " + "x" * (1024 * 1024),
+     f"{PATH}: not valid YAML: larger than 1024 KiB"),
     ("an_unknown_fact_type", "{type: review, at: {gt: detained.at}}",
      "{type: reviews, at: {gt: detained.at}}",
      f"{WHERE}.type: no fact has the type 'reviews' (the event types of the record format, "

@@ -8,8 +8,8 @@ on purpose (docs/engine.md says why); `engine.compile` turns it into durable-rul
 The package, one job per module:
 
 * `model`: the rule model (`RuleSpec`, `Check`, `Pattern`, `Severity`, `Status`...);
-* `safe_yaml`: the YAML loader (safe tags, no aliases, every line remembered);
-* `parse`: the rule file reader and the condition language's parser;
+* `parse`: the rule file reader (through `custody_rules.safe_yaml`, the one safe YAML loader
+  of the tool, keeping every line) and the condition language's parser;
 * `load`: the catalogue, every file of a directory, into one `Rulebook`;
 * `operators`: what each operator means, in Python and in durable-rules' JSON, side by side;
 * `evaluate`: the condition language evaluated in plain Python (`applies`, `combinations`,

@@ -20,8 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from custody_rules.errors import RuleFileError
 from custody_rules.policy import Policy
 from custody_rules.population import Population
@@ -41,7 +39,7 @@ from custody_rules.rulebook.model import (
     Severity,
     Status,
 )
-from custody_rules.rulebook.safe_yaml import LineLoader
+from custody_rules.safe_yaml import Lines, YamlProblem, load_with_lines
 from custody_rules.timeline import FREE_TEXT_FIELDS, fact_fields
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
@@ -53,10 +51,10 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 class _Reader:
     """Reads one rule file's values, raising errors that name the file, rule, path and line."""
 
-    def __init__(self, path: str, loader: LineLoader, rule_id: str | None):
+    def __init__(self, path: str, lines: Lines, rule_id: str | None):
         self.path = path
-        self.lines = loader.lines
-        self.key_lines = loader.key_lines
+        self.lines = lines.of
+        self.key_lines = lines.of_keys
         self.rule_id = rule_id
         self.vocabulary = fact_fields()
         self.alias_types: dict[str, str] = {END_ALIAS: "end"}
@@ -128,18 +126,13 @@ _EXAMPLE_KEYS = {"name", "expect", "person", "offences", "events", "closed_at", 
 
 
 def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
-    loader = LineLoader(text)
     try:
-        raw = loader.load()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else path
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RuleFileError(where, f"not valid YAML: {problem}") from None
-    finally:
-        loader.dispose()
+        raw, lines = load_with_lines(text)
+    except YamlProblem as exc:
+        where = f"{path}:{exc.line}" if exc.line is not None else path
+        raise RuleFileError(where, f"not valid YAML: {exc.problem}") from None
     rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-    reader = _Reader(path, loader, rule_id)
+    reader = _Reader(path, lines, rule_id)
     raw = reader.mapping(raw, "", raw)
     reader.keys(raw, _RULE_KEYS, _RULE_REQUIRED, "")
     if not isinstance(rule_id, str) or not re.fullmatch(r"[A-Z]{2}-\d{2}", rule_id):
@@ -197,7 +190,7 @@ def parse_rule_file(text: str, path: str, policy: Policy) -> RuleSpec:
         examples=examples,
         path=path,
         group=path.split("/")[0] if "/" in path else "",
-        line=loader.lines.get(id(raw), 1),
+        line=lines.of.get(id(raw), 1),
         population=population,
         population_at=anchor,
     )
