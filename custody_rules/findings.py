@@ -7,6 +7,7 @@ thresholds a finding rests on. It knows the rule specs, never the engine's inter
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 
@@ -74,7 +75,7 @@ def findings_for(hits: Iterable[Hit], timeline: Timeline, rulebook: Rulebook) ->
     """(findings, ids of rules that applied, ids of rules in force) for one record."""
     day = _judged_day(timeline)
     book = _derived(rulebook)
-    in_force = {rule.id: rule for rule in rulebook.rules if rule.in_force_on(day)}
+    in_force = book.in_force(day)
     applied: set[str] = set()
     found: dict[tuple[str, str, Status, tuple[str, ...]], Finding] = {}
     for hit in hits:
@@ -116,6 +117,18 @@ class _Derived:
         self.rulebook = rulebook
         self.rule_order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
         self._thresholds: dict[int, tuple[Check, tuple[str, ...]]] = {}
+        self._in_force: dict[date, dict[str, RuleSpec]] = {}
+
+    def in_force(self, day: date) -> dict[str, RuleSpec]:
+        """The rules in force on a day, by id, in rulebook order (kept for the last DAYS_KEPT
+        days asked: an audit's records fall on a few hundred days). Not to be changed."""
+        known = self._in_force.get(day)
+        if known is None:
+            if len(self._in_force) >= DAYS_KEPT:
+                self._in_force.clear()
+            known = self._in_force[day] = {rule.id: rule for rule in self.rulebook.rules
+                                           if rule.in_force_on(day)}
+        return known
 
     def thresholds(self, check: Check) -> tuple[str, ...]:
         known = self._thresholds.get(id(check))
@@ -126,6 +139,7 @@ class _Derived:
         return known[1]
 
 
+DAYS_KEPT = 4096
 _DERIVED: list[_Derived] = []  # for the last rulebook used (a process judges by one)
 
 
@@ -185,6 +199,20 @@ def _instant(expr: Expr, bindings: Mapping[str, Fact]) -> datetime:
     return datetime.fromtimestamp(seconds + expr.offset, tz=timezone.utc)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parts(template: str) -> tuple[tuple[str, str | None], ...]:
+    """A message template as (text, placeholder name) pairs, the last name None: split once per
+    template (the rules have a few hundred), not for every finding."""
+    parts: list[tuple[str, str | None]] = []
+    rest = template
+    while "{" in rest:
+        before, _, after = rest.partition("{")
+        name, _, rest = after.partition("}")
+        parts.append((before, name.strip()))
+    parts.append((rest, None))
+    return tuple(parts)
+
+
 class _Renderer:
     """Fills `{alias.field}`, `{a.at..b.at}` (a duration), `{deadline}` and `{policy.name}`."""
 
@@ -198,13 +226,10 @@ class _Renderer:
 
     def __call__(self, template: str) -> str:
         out: list[str] = []
-        rest = template
-        while "{" in rest:
-            before, _, after = rest.partition("{")
-            name, _, rest = after.partition("}")
-            out.append(before)
-            out.append(self.placeholder(name.strip()))
-        out.append(rest)
+        for text, name in _parts(template):
+            out.append(text)
+            if name is not None:
+                out.append(self.placeholder(name))
         return "".join(out)
 
     def placeholder(self, name: str) -> str:

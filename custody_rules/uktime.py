@@ -31,12 +31,19 @@ def uk(moment: datetime) -> datetime:
 
 def zone_name(moment: datetime) -> str:
     """`BST` or `GMT`: which the UK clock showed at that moment."""
-    return "BST" if uk(moment).dst() else "GMT"
+    return _zone_name(uk(moment))
+
+
+def _zone_name(local: datetime) -> str:
+    return "BST" if local.dst() else "GMT"
 
 
 def ambiguous(moment: datetime) -> bool:
     """True in the hour the clocks go back: the same wall-clock time happens twice."""
-    local = uk(moment)
+    return _ambiguous(uk(moment))
+
+
+def _ambiguous(local: datetime) -> bool:
     other = local.replace(fold=1 - local.fold)
     return other.utcoffset() != local.utcoffset()
 
@@ -50,10 +57,10 @@ def day_words(day: date, with_year: bool = False) -> str:
 def clock_time(moment: datetime, today: date | None = None) -> str:
     """`20:10`; `21:50 on Tue 14 Jan` when not on `today` (the as-of day); `01:30 BST` in the
     hour the clocks go back."""
-    local = uk(moment)
+    local = uk(moment)  # once: the conversion is most of the cost
     text = f"{local.hour:02d}:{local.minute:02d}"
-    if ambiguous(moment):
-        text += f" {zone_name(moment)}"
+    if _ambiguous(local):
+        text += f" {_zone_name(local)}"
     if today is not None and local.date() != today:
         text += f" on {day_words(local.date(), with_year=local.year != today.year)}"
     return text
