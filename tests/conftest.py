@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 
 from custody_rules.checker import Checker
 from custody_rules.engine.cache import CACHE_DIR_ENV, NO_CACHE_ENV
+from custody_rules.policy import default_policy
+from custody_rules.rulebook import Rulebook, load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,3 +35,10 @@ def _rulebook_cache_of_our_own(tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture(scope="session")
 def checker() -> Checker:
     return Checker()
+
+
+@functools.cache
+def builtin_rulebook() -> Rulebook:
+    """The shipped catalogue under the default policy, parsed once per test session (a frozen
+    value; parsing the rule files is a third of a second) for the tests that only read it."""
+    return load_rulebook(default_policy())

@@ -18,11 +18,9 @@ from custody_rules.checker import Checker
 from custody_rules.cli import audit as audit_cli
 from custody_rules.convert import parse_time
 from custody_rules.formatters.json import result_to_dict
-from custody_rules.policy import default_policy
-from custody_rules.rulebook import load_rulebook
 from custody_rules.validate import validate_record
 from tests.audit_data import AS_OF, records, write_jsonl
-from tests.conftest import ROOT
+from tests.conftest import ROOT, builtin_rulebook
 from tests.faults import kill_workers_after
 from tests.helpers import invoke
 
@@ -68,6 +66,7 @@ def test_counts_add_up_and_bad_lines_are_rejected_with_where_and_why(
     assert output["not_checked"] == lost
 
 
+@pytest.mark.slow  # nine audits, up to three workers each
 @pytest.mark.parametrize(("output_format", "jobs"), [
     ("json", ("1", "2", "3")), ("html", ("1", "2")), ("csv", ("1", "2")), ("text", ("1", "3")),
 ])
@@ -140,6 +139,7 @@ def test_summary_figures_agree_with_the_records(jsonl: Path) -> None:
     assert worst == sorted(worst) and worst[0] == round(min(compliance), 4)
 
 
+@pytest.mark.slow  # two audits
 def test_directories_and_gzip_read_like_plain_json_lines(
         tmp_path: Path, jsonl: Path, generated: list[dict[str, Any]]) -> None:
     folder = tmp_path / "in"
@@ -159,6 +159,7 @@ def test_directories_and_gzip_read_like_plain_json_lines(
     assert from_folder["summary"]["records_read"] == 40
 
 
+@pytest.mark.slow  # four audits
 def test_exit_codes(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n")
@@ -192,6 +193,7 @@ def test_csv_summary_opens_cleanly_in_a_spreadsheet(tmp_path: Path,
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
 
 
+@pytest.mark.slow  # an audit of 40 records (the text report: tests/test_horizon.py)
 def test_text_summary_and_output_file(tmp_path: Path, jsonl: Path) -> None:
     out = tmp_path / "report.txt"
     result = invoke(["audit", str(jsonl), "--output", str(out), "--as-of", AS_OF, "--quiet"], 1)
@@ -201,6 +203,7 @@ def test_text_summary_and_output_file(tmp_path: Path, jsonl: Path) -> None:
     assert "By station" in text and "By month" in text and "Worst records" in text
 
 
+@pytest.mark.slow  # four audits
 def test_progress_bar_only_on_a_terminal_and_not_when_quiet(
         jsonl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(audit_cli, "PROGRESS_FROM", 10)
@@ -255,6 +258,7 @@ def test_workers_that_cannot_start_stop_the_audit_instead_of_looping(
     assert "worker processes cannot start" in result.stderr and "SIGKILL" in result.stderr
 
 
+@pytest.mark.slow  # an audit of 320 records
 def test_a_truncated_gzip_file_counts_what_it_held_and_one_unreadable_rest(
         tmp_path: Path, generated: list[dict[str, Any]]) -> None:
     many = generated * 8  # several of gzip's read buffers
@@ -275,7 +279,7 @@ def test_a_summary_whose_records_do_not_add_up_is_refused() -> None:
     from custody_rules.audit.summary import CHECKED, RecordDigest, SummaryBuilder
     from custody_rules.errors import AuditAborted
 
-    builder = SummaryBuilder(load_rulebook(default_policy()))
+    builder = SummaryBuilder(builtin_rulebook())
     builder.add(RecordDigest(0, CHECKED, "in.jsonl", 1, "A"))
     assert builder.build().records_read == 1
     builder.add(RecordDigest(1, "lost", "in.jsonl", 2, "B"))
@@ -284,7 +288,11 @@ def test_a_summary_whose_records_do_not_add_up_is_refused() -> None:
         builder.build()
 
 
-@pytest.mark.parametrize("columns", [120, 100, 80, 60, 44])
+# An audit a width: the fast suite keeps one of each layout (title column, title under the
+# counts, a paragraph a rule).
+@pytest.mark.parametrize("columns", [
+    pytest.param(120, marks=pytest.mark.slow), 100, 80, pytest.param(60, marks=pytest.mark.slow),
+    44])
 def test_text_summary_fits_the_page_and_keeps_every_title_whole(
         jsonl: Path, columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a wide page a rule's title is a column; on an 80-column terminal it goes under the
@@ -294,7 +302,7 @@ def test_text_summary_fits_the_page_and_keeps_every_title_whole(
     rules_part = text.split("By station")[0]
     assert all(len(line) <= columns for line in rules_part.splitlines()), rules_part
     flowing = " ".join(rules_part.split())
-    for rule in load_rulebook(default_policy()).rules:
+    for rule in builtin_rulebook().rules:
         assert rule.title in flowing, (rule.id, columns)
     if columns >= 100:  # room for a title column beside the counts
         assert any(line.split()[-1:] == ["title"] for line in rules_part.splitlines())

@@ -83,6 +83,7 @@ def audit_output(directory: Path) -> tuple[str, str]:
     return hashlib.sha256(data).hexdigest(), hashlib.sha256(result.stdout_bytes).hexdigest()
 
 
+@pytest.mark.slow  # an audit of thousands of records
 def test_the_audit_report_is_byte_for_byte_as_pinned(tmp_path: Path) -> None:
     input_digest, output_digest = audit_output(tmp_path)
     if input_digest != INPUT_SHA256:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ def _standard(value: Any) -> bytes | None:
         return None
 
 
+@pytest.mark.slow  # a property test of 400 examples
 @settings(max_examples=400, deadline=None)
 @given(_values)
 def test_the_indented_summary_is_the_standard_encoders_text(value: Any) -> None:

@@ -62,6 +62,7 @@ def test_html_is_self_contained_and_escapes_what_records_say(report: Path) -> No
     assert "default-src 'none'" in html
 
 
+@pytest.mark.slow  # a browser
 @pytest.mark.skipif(_browser() is None, reason="chromium is not installed (apt-get install "
                     "chromium); CI installs it")
 def test_html_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None:
@@ -105,6 +106,7 @@ def _probe(page: Path, tmp_path: Path, script: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # a browser
 @pytest.mark.skipif(_browser() is None, reason="chromium is not installed")
 def test_html_does_not_scroll_sideways_at_1280_pixels(report: Path, tmp_path: Path) -> None:
     dom = _probe(report, tmp_path, "document.title='W='+document.documentElement.scrollWidth"
@@ -128,6 +130,7 @@ def test_html_shows_titles_beside_ids_a_monthly_trend_and_timelines_in_words(
     assert "custody_officer" not in timeline and "detention_authorised" not in timeline
 
 
+@pytest.mark.slow  # an audit of 60 records
 def test_every_link_in_the_report_resolves_even_past_the_kept_sections(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from custody_rules.formatters import audit_html

@@ -13,6 +13,10 @@ import pytest
 from tests.audit_data import AS_OF, records, run_cli, write_jsonl
 from tests.conftest import ROOT
 
+# Real CLI processes, worker deaths and a real terminal: the fast suite watches workers through
+# tests/test_audit.py and tests/test_isolation.py.
+pytestmark = pytest.mark.slow
+
 
 def test_a_killed_worker_fails_the_record_it_was_on_and_the_rest_is_audited(
         tmp_path: Path) -> None:

@@ -54,7 +54,10 @@ def test_check_reads_standard_input() -> None:
     assert empty.stderr == "<stdin> > empty: no JSON record\n"
 
 
-@pytest.mark.parametrize("output_format", ["text", "json", "jsonl", "csv", "html"])
+# Two audits a format: the fast suite keeps the text report's.
+@pytest.mark.parametrize("output_format", [
+    "text", *(pytest.param(name, marks=pytest.mark.slow) for name in ("json", "jsonl", "csv",
+                                                                      "html"))])
 def test_empty_input_prints_one_line_exits_2_and_writes_no_report(
         tmp_path: Path, output_format: str) -> None:
     empty = tmp_path / "empty.jsonl"
@@ -86,6 +89,7 @@ def test_a_report_to_a_file_says_what_was_read_and_where_it_went(tmp_path: Path)
     assert quiet.stderr == ""
 
 
+@pytest.mark.slow  # two audits
 def test_jsonl_has_one_line_per_record_in_input_order_then_the_summary(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(_generated(5) + b"{}\n")
@@ -100,6 +104,7 @@ def test_jsonl_has_one_line_per_record_in_input_order_then_the_summary(tmp_path:
     assert lines[:5] == whole["records"]
 
 
+@pytest.mark.slow  # three audits
 def test_csv_per_record_table_with_each_rules_status(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(_generated(6))

@@ -11,7 +11,7 @@ from custody_rules.engine.compile import SLOT_CAPACITY, compile_rulebook
 from custody_rules.policy import default_policy
 from custody_rules.rulebook import load_rulebook
 from custody_rules.validate import validate_record
-from tests.conftest import ROOT
+from tests.conftest import ROOT, builtin_rulebook
 
 RULE = """\
 id: XX-{n:02d}
@@ -72,14 +72,14 @@ def test_a_busy_fact_type_is_sharded_and_every_rule_still_fires(tmp_path: Path) 
 
 
 def test_the_shipped_catalogue_compiles_within_the_engine_limits() -> None:
-    compiled = compile_rulebook(load_rulebook(default_policy()))
+    compiled = compile_rulebook(builtin_rulebook())
     for fact_type, copies in compiled.slots.items():
         assert copies >= 2, fact_type
     assert "id" not in compiled.fields and "sid" not in compiled.fields
 
 
 def test_each_fact_type_carries_only_the_fields_read_on_it() -> None:
-    compiled = compile_rulebook(load_rulebook(default_policy()))
+    compiled = compile_rulebook(builtin_rulebook())
     by_type = compiled.fields_by_type
     assert set(by_type) == set(compiled.fact_types)
     assert compiled.slots and set().union(*by_type.values()) == compiled.fields

@@ -70,6 +70,10 @@ def _assert_same(output: str, reference: str, label: str) -> None:
                              f"\n  {first[1][:300]}")
 
 
+# Processes under four time zones and hash seeds: slow.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def record_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     folder = tmp_path_factory.mktemp("records")

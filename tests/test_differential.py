@@ -26,11 +26,10 @@ from attrs import frozen
 
 from custody_rules.checker import Checker
 from custody_rules.generate import generate_records
-from custody_rules.policy import default_policy
 from custody_rules.record import LEAVES_DETENTION, CustodyRecord
-from custody_rules.rulebook import load_rulebook
 from custody_rules.validate import ValidatedRecord, validate_record
 from tests import reference
+from tests.conftest import builtin_rulebook
 from tests.reference import expected_findings, load_all
 
 SEED = 20240229  # the last day of the year of the Cambridgeshire custody figures
@@ -42,7 +41,7 @@ AS_OF_SHARE = 0.4
 FIXED_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 SHOW = 3  # disagreeing records printed in full per rule
 
-RULES = [rule.id for rule in load_rulebook(default_policy())]
+RULES = [rule.id for rule in builtin_rulebook()]
 REFERENCES = load_all()
 
 Finding = tuple[str, str, frozenset[str], datetime | None]

@@ -95,6 +95,7 @@ def _cases(generated: int) -> Iterator[tuple[str, CustodyRecord, datetime | None
                 yield record.record_id, record, _inside(chooser, record)
 
 
+@pytest.mark.slow  # 400 generated records and the examples, looked into after each
 def test_the_reused_session_is_empty_after_every_record(checker: Checker) -> None:
     """No fact and no pending activation is left in the session after a record, with no reload
     needed: a retraction that was skipped, or left anything behind, fails this test."""
@@ -111,6 +112,7 @@ def test_the_reused_session_is_empty_after_every_record(checker: Checker) -> Non
     assert engine._next_id > numbered + 2 * WATCHED
 
 
+@pytest.mark.slow  # differential: 2,000 generated records, each judged twice
 def test_reused_and_fresh_sessions_judge_every_record_alike(checker: Checker,
                                                            fresh: Checker) -> None:
     judged = 0
@@ -122,6 +124,7 @@ def test_reused_and_fresh_sessions_judge_every_record_alike(checker: Checker,
     assert _engine(checker).leftover() is None
 
 
+@pytest.mark.slow  # differential: every rule example, a fresh durable session each
 def test_reused_and_fresh_sessions_agree_on_every_rule_example(checker: Checker,
                                                               fresh: Checker) -> None:
     for rule in checker.rulebook:

@@ -124,6 +124,7 @@ def test_bad_arguments_are_refused() -> None:
 # --------------------------------------------------------------------------- valid
 
 # jsonschema takes ~20 ms a record: the published schema is checked on a sample.
+@pytest.mark.slow
 @pytest.mark.parametrize("variety", ["realistic", "chaos"])
 def test_records_are_valid_against_the_published_schema(variety: str) -> None:
     schema = jsonschema.validators.validator_for(published_schema())(published_schema())
@@ -132,6 +133,7 @@ def test_records_are_valid_against_the_published_schema(variety: str) -> None:
         assert not errors, (raw["record_id"], errors[:3])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variety", ["realistic", "chaos"])
 def test_every_record_passes_validation(variety: str) -> None:
     for raw in generate_records(2000, SEED + 2, variety=variety):

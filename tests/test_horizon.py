@@ -30,16 +30,18 @@ def export(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # a second of the wall clock per format
 @pytest.mark.parametrize("output_format", ["text", "json", "csv", "html"])
 def test_two_audits_of_an_export_with_an_open_record_give_the_same_bytes(
         export: Path, tmp_path: Path, output_format: str) -> None:
     outputs = []
     for run in range(2):
+        if run:
+            time.sleep(1.1)  # the wall clock moves on; the horizon does not
         out = tmp_path / f"run{run}.{output_format}"
         invoke(["audit", str(export), "--format", output_format, "--output", str(out),
                 "--quiet", "--jobs", "1"], 1)
         outputs.append(out.read_bytes())
-        time.sleep(1.1)  # the wall clock moves on; the horizon does not
     assert outputs[0] == outputs[1]
     # Stated in every format: as data in JSON and CSV, in the one "as of" style for a reader.
     stated = LATEST_LIVE_WORDS if output_format in ("text", "html") else LATEST_LIVE
@@ -59,6 +61,7 @@ def test_the_default_horizon_is_the_latest_moment_in_the_input_and_is_stated(
         in text
 
 
+@pytest.mark.slow  # two audits
 def test_as_of_chooses_the_horizon_and_now_is_the_wall_clock(export: Path) -> None:
     given = json.loads(invoke(["audit", str(export), "--format", "json", "--quiet",
                                "--as-of", "2024-06-12T19:00:00+01:00"], 1).stdout)["summary"]
@@ -68,6 +71,7 @@ def test_as_of_chooses_the_horizon_and_now_is_the_wall_clock(export: Path) -> No
     assert now["as_of_basis"] == "now" and now["as_of"] > "2026"
 
 
+@pytest.mark.slow  # two audits (`check` refusing the same: below)
 def test_as_of_before_a_records_arrival_reports_it_instead_of_negative_durations(
         export: Path) -> None:
     result = invoke(["audit", str(export), "--format", "json", "--quiet",

@@ -95,6 +95,7 @@ def test_a_gzip_bomb_is_one_rejected_line_and_the_rest_is_read(
     assert f"more than {MAX_LINE_BYTES}" in rejected["problems"][0]
 
 
+@pytest.mark.slow  # worker deaths
 def test_a_worker_that_dies_while_reading_ends_its_share_failed_without_a_loop(
         tmp_path: Path, generated: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
         ) -> None:
@@ -280,6 +281,7 @@ def test_a_file_that_vanishes_before_it_is_read_is_rejected(tmp_path: Path,
     assert [item.error for item in items] == ["cannot read file: No such file or directory"]
 
 
+@pytest.mark.slow  # an audit of hundreds of records
 def test_duplicated_record_ids_are_counted_per_occurrence_and_listed(
         tmp_path: Path, generated: list[dict[str, Any]]) -> None:
     source = write_jsonl(tmp_path / "dup.jsonl",
@@ -297,6 +299,7 @@ def test_duplicated_record_ids_are_counted_per_occurrence_and_listed(
     assert f"{source}:3, {source}:4" in html
 
 
+@pytest.mark.slow  # an audit of every example
 def test_the_projects_own_examples_audit_with_nothing_rejected() -> None:
     output = audit(str(ROOT / "examples"))
     summary = output["summary"]
@@ -329,6 +332,7 @@ def _line(kind: str, record: dict[str, Any]) -> bytes:
     }[kind]
 
 
+@pytest.mark.slow  # a property test: an audit per example
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(kinds=st.lists(_KINDS, min_size=1, max_size=8), gz=st.booleans())
@@ -353,6 +357,7 @@ def test_any_mixture_of_hostile_lines_is_accounted_for(
 _CSV_BREAKS = st.sampled_from(["none", "quote", "byte", "cell", "nul", "cr"])
 
 
+@pytest.mark.slow  # a property test: an audit per example
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(breaks=st.lists(st.tuples(st.integers(0, 42), _CSV_BREAKS), max_size=4))

@@ -24,11 +24,9 @@ from custody_rules.audit.summary import (
     SummaryBuilder,
 )
 from custody_rules.cli import main
-from custody_rules.policy import default_policy
-from custody_rules.rulebook import load_rulebook
 from custody_rules.textsafe import cell, printable, scrub
 from tests.audit_data import EXPORT, PROFILE
-from tests.conftest import ROOT
+from tests.conftest import ROOT, builtin_rulebook
 from tests.helpers import invoke
 
 CAMBRIDGESHIRE = json.loads((ROOT / "examples" / "cambridgeshire.json").read_text())
@@ -80,6 +78,7 @@ def test_no_control_or_bidi_character_reaches_the_check_text(
     _assert_clean(result.stdout + result.stderr)
 
 
+@pytest.mark.slow  # three audits
 def test_no_control_or_bidi_character_reaches_an_audit_report_or_stderr(
         tmp_path: Path) -> None:
     path = tmp_path / "hostile.jsonl"
@@ -117,7 +116,7 @@ def test_printable_output_has_no_control_or_bidi_character(text: str) -> None:
 
 
 def test_scrub_returns_clean_values_as_they_are() -> None:
-    summary = load_rulebook(default_policy())
+    summary = builtin_rulebook()
     assert scrub(summary) is summary
 
 
@@ -176,7 +175,10 @@ def _with_unknown_event(tmp_path: Path, record: dict[str, Any]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("args", [["--format", "json"], [], ["--full"]])
+# Two checks a format: the fast suite keeps JSON.
+@pytest.mark.parametrize("args", [
+    ["--format", "json"], *(pytest.param(args, marks=pytest.mark.slow) for args in [[],
+                                                                                  ["--full"]])])
 def test_an_unknown_event_type_is_hidden_like_other_free_text(
         tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     path = _with_unknown_event(tmp_path, LIVE)
@@ -189,6 +191,7 @@ def test_an_unknown_event_type_is_hidden_like_other_free_text(
     assert "Smith" not in hidden.stdout + hidden.stderr
 
 
+@pytest.mark.slow  # two audits
 def test_audit_html_hides_unknown_event_types_and_can_withhold_source_and_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _with_unknown_event(tmp_path, CAMBRIDGESHIRE)
@@ -207,7 +210,7 @@ def test_audit_html_hides_unknown_event_types_and_can_withhold_source_and_line(
 # --------------------------------------------------------------------------- memory
 
 def _peak(stations: int, records: int) -> tuple[int, int]:
-    rulebook = load_rulebook(default_policy())
+    rulebook = builtin_rulebook()
     rules = tuple(rule.id for rule in rulebook.rules)
     builder = SummaryBuilder(rulebook)
     tracemalloc.start()
@@ -224,6 +227,7 @@ def _peak(stations: int, records: int) -> tuple[int, int]:
     return peak, len(summary.stations)
 
 
+@pytest.mark.slow  # 40,000 digests under tracemalloc
 def test_summary_memory_is_flat_in_the_number_of_distinct_station_names() -> None:
     few_peak, few_rows = _peak(stations=20, records=20_000)
     many_peak, many_rows = _peak(stations=20_000, records=20_000)
@@ -234,7 +238,7 @@ def test_summary_memory_is_flat_in_the_number_of_distinct_station_names() -> Non
 
 
 def test_other_stations_add_up(tmp_path: Path) -> None:
-    rulebook = load_rulebook(default_policy())
+    rulebook = builtin_rulebook()
     builder = SummaryBuilder(rulebook)
     for index in range(STATIONS_KEPT + 10):
         for _ in range(2 if index < STATIONS_KEPT else 1):

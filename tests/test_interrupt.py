@@ -17,11 +17,13 @@ from tests.audit_data import AS_OF, records, write_jsonl
 from tests.conftest import ROOT
 
 RECORDS = 3000
+DISTINCT = 300  # generating is slower than checking: the audit is long, the corpus repeats
 
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_jsonl(tmp_path_factory.mktemp("big") / "big.jsonl", records(RECORDS, seed=5))
+    return write_jsonl(tmp_path_factory.mktemp("big") / "big.jsonl",
+                       records(DISTINCT, seed=5) * (RECORDS // DISTINCT))
 
 
 def _start(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
@@ -67,8 +69,13 @@ def _gone(pid: int, within: float = 10.0) -> bool:
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-@pytest.mark.parametrize("output_format", ["json", "text"])
+# Each test is a real audit of thousands of records, interrupted: all are `slow` but the first
+# case here, which keeps the fast suite watching interruption.
+@pytest.mark.parametrize(("output_format", "signum", "code"), [
+    ("json", signal.SIGINT, 130),
+    *(pytest.param(*case, marks=pytest.mark.slow) for case in [
+        ("json", signal.SIGTERM, 143), ("text", signal.SIGINT, 130),
+        ("text", signal.SIGTERM, 143)])])
 def test_an_interrupted_audit_leaves_the_earlier_report_and_no_process(
         big: Path, tmp_path: Path, signum: int, code: int, output_format: str) -> None:
     out, rejects = tmp_path / "report", tmp_path / "rejects.jsonl"
@@ -89,6 +96,7 @@ def test_an_interrupted_audit_leaves_the_earlier_report_and_no_process(
     assert all(_gone(pid) for pid in workers)
 
 
+@pytest.mark.slow
 def test_an_interrupted_audit_to_standard_output_prints_no_half_report(big: Path) -> None:
     proc = _start(["audit", str(big), "--format", "json", "--jobs", "2", "--as-of", AS_OF])
     workers = _wait_for_workers(proc, 2)
@@ -100,6 +108,7 @@ def test_an_interrupted_audit_to_standard_output_prints_no_half_report(big: Path
     assert all(_gone(pid) for pid in workers)
 
 
+@pytest.mark.slow
 def test_signals_to_the_whole_process_group_are_clean_too(big: Path) -> None:
     """Ctrl-C at a terminal reaches every process of the group, workers included."""
     proc = _start(["audit", str(big), "--jobs", "2", "--as-of", AS_OF],
@@ -112,6 +121,7 @@ def test_signals_to_the_whole_process_group_are_clean_too(big: Path) -> None:
     assert all(_gone(pid) for pid in workers)
 
 
+@pytest.mark.slow
 def test_workers_die_with_a_killed_parent_and_a_capturing_caller_does_not_hang(
         big: Path) -> None:
     proc = _start(["audit", str(big), "--format", "json", "--jobs", "2", "--as-of", AS_OF])

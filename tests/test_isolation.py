@@ -141,6 +141,7 @@ def test_audit_reports_the_record_whose_action_raised_as_failed(
     assert (summary["records_read"], summary["checked"], summary["failed"]) == (7, 6, 1)
 
 
+@pytest.mark.slow  # workers killed in a CLI process
 def test_audit_survives_workers_killed_mid_audit(tmp_path: Path) -> None:
     """Each worker is killed by SIGKILL before its third record (tests/faults.py, as a C crash
     would): those records are failed with the signal named, every other record is

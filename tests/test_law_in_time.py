@@ -257,6 +257,7 @@ def test_explain_says_which_population_and_dates_applied(checker: Checker,
     assert any("owed whatever the age" in line for line in data["law_applied"])
 
 
+@pytest.mark.slow  # two `rules` commands, each parsing the catalogue
 def test_rules_show_list_and_reference_name_the_population() -> None:
     out = invoke(["rules", "show", "RV-07"], exit_code=0).stdout
     assert "**Protects.** every detainee (PACE ss.40-44): any age" in out

@@ -24,14 +24,17 @@ from tests.helpers import invoke
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
+# A CLI process each: the fast suite keeps the first.
 @pytest.mark.parametrize("args", [
     ["check", "examples/cambridgeshire.json"],
-    ["check", "examples/cambridgeshire.json", "--format", "json"],
-    ["explain", "examples/cambridgeshire.json", "AA-01"],
-    ["rules", "list"],
-    ["scenario", "list"],
-    ["scenario", "play", "gateshead-2004"],
-    ["audit", "examples/cambridgeshire.json"],
+    *(pytest.param(args, marks=pytest.mark.slow) for args in [
+        ["check", "examples/cambridgeshire.json", "--format", "json"],
+        ["explain", "examples/cambridgeshire.json", "AA-01"],
+        ["rules", "list"],
+        ["scenario", "list"],
+        ["scenario", "play", "gateshead-2004"],
+        ["audit", "examples/cambridgeshire.json"],
+    ]),
 ])
 def test_a_full_disk_under_standard_output_is_one_line_and_exit_2(args: list[str]) -> None:
     with open("/dev/full", "wb") as full:
@@ -43,6 +46,7 @@ def test_a_full_disk_under_standard_output_is_one_line_and_exit_2(args: list[str
         proc.stderr == "standard output: cannot write: No space left on device\n"
 
 
+@pytest.mark.slow  # over a thousand nested directories
 def test_a_directory_tree_deeper_than_the_recursion_limit_is_read(tmp_path: Path) -> None:
     depth = sys.getrecursionlimit() + 200
     here = Path.cwd()
@@ -120,8 +124,10 @@ def _play_at_a_terminal(keys: bytes) -> tuple[int, bytes]:
     return process.wait(timeout=30), seen
 
 
-@pytest.mark.parametrize(("key", "code", "said"), [(b"q", 0, b"scenario: stopped"),
-                                                   (b"\x03", 130, b"scenario: interrupted")])
+# A CLI process on a pseudo-terminal each: the fast suite keeps Ctrl-C.
+@pytest.mark.parametrize(("key", "code", "said"), [
+    pytest.param(b"q", 0, b"scenario: stopped", marks=pytest.mark.slow),
+    (b"\x03", 130, b"scenario: interrupted")])
 def test_scenario_play_step_can_be_left_with_q_or_ctrl_c(key: bytes, code: int,
                                                          said: bytes) -> None:
     returncode, seen = _play_at_a_terminal(key)

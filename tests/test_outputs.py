@@ -51,6 +51,7 @@ def test_write_errors_become_one_line_naming_the_file(tmp_path: Path) -> None:
         write_output(tmp_path, b"x")
 
 
+@pytest.mark.slow  # a CLI process
 def test_a_file_size_limit_mid_write_fails_cleanly_in_a_real_process(tmp_path: Path) -> None:
     """EFBIG half way through a regular file (as ENOSPC would be): one line, exit 2, the
     earlier report intact, no temporary file left."""
@@ -83,11 +84,14 @@ def _without_coverage() -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT)}
 
 
+# A CLI process each: the fast suite keeps the first.
 @pytest.mark.parametrize("args", [
     ["generate", "--records", "20", "--output", "/dev/full"],
-    ["audit", "examples/cambridgeshire.json", "--format", "json", "--output", "/dev/full"],
-    ["scenario", "play", "gateshead-2004", "--format", "html", "-o", "/dev/full"],
-    ["docs", "--output", "/dev/full"],
+    *(pytest.param(args, marks=pytest.mark.slow) for args in [
+        ["audit", "examples/cambridgeshire.json", "--format", "json", "--output", "/dev/full"],
+        ["scenario", "play", "gateshead-2004", "--format", "html", "-o", "/dev/full"],
+        ["docs", "--output", "/dev/full"],
+    ]),
 ])
 def test_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     result = run_cli(args)
@@ -96,6 +100,7 @@ def test_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
         "/dev/full: cannot write: No space left on device"]
 
 
+@pytest.mark.slow  # an audit in a CLI process
 def test_a_full_disk_under_the_rejects_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "in.jsonl", ["{not json", *records(2)])
     result = run_cli(["audit", str(data), "--rejects", "/dev/full", "--as-of", AS_OF])
@@ -104,7 +109,8 @@ def test_a_full_disk_under_the_rejects_file_is_one_line_and_exit_2(tmp_path: Pat
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("command", ["generate", "audit"])
+# A CLI process each: the fast suite keeps generate's.
+@pytest.mark.parametrize("command", ["generate", pytest.param("audit", marks=pytest.mark.slow)])
 def test_standard_output_on_a_full_disk_is_one_line_and_exit_2(command: str) -> None:
     args = {"generate": ["generate", "--records", "200"],
             "audit": ["audit", "examples/cambridgeshire.json", "--format", "json"]}[command]
@@ -167,6 +173,7 @@ def test_output_and_rejects_naming_one_file_is_refused(tmp_path: Path) -> None:
     assert not same.exists()
 
 
+@pytest.mark.slow  # audits
 def test_an_output_a_later_audit_would_read_is_refused_inside_an_audited_folder(
         tmp_path: Path) -> None:
     folder = tmp_path / "records"

@@ -233,7 +233,9 @@ def audit_input(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[st
     return source, secrets
 
 
-@pytest.mark.parametrize("output_format", ["json", "csv", "html", "text"])
+# Two audits a format: the fast suite keeps the JSON report's.
+@pytest.mark.parametrize("output_format", [
+    "json", *(pytest.param(name, marks=pytest.mark.slow) for name in ("csv", "html", "text"))])
 def test_no_secret_reaches_any_audit_output(audit_input: tuple[Path, list[str]],
                                             tmp_path: Path, output_format: str) -> None:
     source, secrets = audit_input
@@ -263,6 +265,7 @@ def _browser() -> str | None:
 
 @pytest.mark.skipif(_browser() is None, reason="headless Chromium is not installed (Debian: "
                     "apt-get install -y chromium); .ci/run installs it")
+@pytest.mark.slow  # a browser
 def test_a_script_in_a_note_is_shown_as_text_and_runs_nothing(tmp_path: Path) -> None:
     """The HTML audit report, opened in headless Chromium: the note's <script> is text on the
     page, and the script did not run (it would have marked the page)."""

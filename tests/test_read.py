@@ -50,6 +50,7 @@ def _texts_with_duplicates(draw: st.DrawFn) -> bytes:
     return text.encode()
 
 
+@pytest.mark.slow  # a property test of 400 examples
 @settings(max_examples=400, deadline=None, derandomize=True, database=None)
 @given(data=st.one_of(st.composite(_texts_with_duplicates)(), st.binary(max_size=60)))
 def test_the_fast_path_agrees_with_the_standard_parse(data: bytes) -> None:

@@ -7,10 +7,9 @@ import pytest
 
 from custody_rules.checker import Checker
 from custody_rules.examples import run_example
-from custody_rules.policy import default_policy
-from custody_rules.rulebook import load_rulebook
+from tests.conftest import builtin_rulebook
 
-RULEBOOK = load_rulebook(default_policy())
+RULEBOOK = builtin_rulebook()
 CASES = [(rule, example) for rule in RULEBOOK for example in rule.examples]
 
 

@@ -18,6 +18,7 @@ from custody_rules.engine.compile import _refuse_unsafe, compile_rulebook
 from custody_rules.errors import RuleFileError
 from custody_rules.policy import default_policy
 from custody_rules.rulebook import RuleSpec, load_rulebook, parse_rule_file
+from tests.conftest import builtin_rulebook
 
 BASE = """\
 id: XX-01
@@ -450,7 +451,7 @@ def test_the_compiler_accepts_the_safe_shapes(definition: dict[str, Any]) -> Non
 
 
 def test_every_shipped_rule_compiles_to_safe_json() -> None:
-    rulebook = load_rulebook(default_policy())
+    rulebook = builtin_rulebook()
     compiled = compile_rulebook(rulebook)  # runs _refuse_unsafe on every definition
     assert {engine_rule.rule_id for engine_rule in compiled.meaning.values()} == {
         rule.id for rule in rulebook}

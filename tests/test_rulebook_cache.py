@@ -3,6 +3,7 @@ corrupt or foreign, never a way to run code, and off when asked."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -38,8 +39,19 @@ def entries(where: Path) -> list[Path]:
 
 
 def fresh(rules: Path | None = None) -> tuple[object, object]:
+    """The rulebook and its compiled form, built without the cache (the shipped catalogue's
+    once per session: it is what every test compares against)."""
+    return _fresh_builtin() if rules is None else _build(rules)
+
+
+def _build(rules: Path | None) -> tuple[object, object]:
     rulebook = load_rulebook(default_policy(), rules)
     return rulebook, compile_rulebook(rulebook)
+
+
+@functools.cache
+def _fresh_builtin() -> tuple[object, object]:
+    return _build(None)
 
 
 def test_a_second_load_comes_from_the_cache_and_equals_a_fresh_build(
@@ -56,6 +68,7 @@ def test_a_second_load_comes_from_the_cache_and_equals_a_fresh_build(
     assert cache.compiled_rulebook(default_policy()) == first
 
 
+@pytest.mark.slow  # four builds of the catalogue
 def test_a_changed_rule_file_or_policy_is_a_new_entry(where: Path, rules: Path,
                                                       tmp_path: Path) -> None:
     before = cache.compiled_rulebook(default_policy(), rules)
@@ -72,7 +85,10 @@ def test_a_changed_rule_file_or_policy_is_a_new_entry(where: Path, rules: Path,
     assert len(entries(where)) == 3
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "payload", "header", "empty"])
+# Each damage costs two builds of the catalogue: one of them is in the fast suite.
+@pytest.mark.parametrize("damage", [
+    "payload", *(pytest.param(damage, marks=pytest.mark.slow)
+                 for damage in ("garbage", "truncated", "header", "empty"))])
 def test_a_corrupt_entry_is_ignored_and_rebuilt(where: Path, damage: str) -> None:
     expected = cache.compiled_rulebook(default_policy())
     [entry] = entries(where)
@@ -103,6 +119,7 @@ class _RunsCode:
         return (os.system, ("touch ran-code",))
 
 
+@pytest.mark.slow  # five builds of the catalogue
 def test_a_foreign_entry_is_never_trusted(where: Path, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     expected = cache.compiled_rulebook(default_policy())
@@ -119,6 +136,7 @@ def test_a_foreign_entry_is_never_trusted(where: Path, tmp_path: Path,
     assert cache.compiled_rulebook(default_policy()) == expected
 
 
+@pytest.mark.slow  # a build of the catalogue
 def test_switched_off_nothing_is_read_or_written(where: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cache.NO_CACHE_ENV, "1")
@@ -126,6 +144,7 @@ def test_switched_off_nothing_is_read_or_written(where: Path,
     assert not where.exists()
 
 
+@pytest.mark.slow  # a build of the catalogue
 def test_an_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                          ) -> None:
     blocked = tmp_path / "a-file"

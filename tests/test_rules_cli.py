@@ -9,12 +9,11 @@ import pytest
 
 from custody_rules.docs import render_reference
 from custody_rules.policy import default_policy, load_policy
-from custody_rules.rulebook import load_rulebook
 from custody_rules.validate import validate_record
-from tests.conftest import ROOT
+from tests.conftest import ROOT, builtin_rulebook
 from tests.helpers import invoke
 
-RULEBOOK = load_rulebook(default_policy())
+RULEBOOK = builtin_rulebook()
 
 
 def test_rules_list_names_every_rule_once_in_catalogue_order() -> None:
@@ -46,6 +45,8 @@ def test_rules_show_an_unknown_rule_is_a_usage_error() -> None:
     assert "no rule 'XX-99'; see `custody-rules rules list`" in result.stderr
 
 
+@pytest.mark.slow  # every example of every rule, through the CLI (tests/test_rule_examples.py
+# runs them in the fast suite)
 def test_rules_test_passes_on_the_catalogue() -> None:
     text = invoke(["rules", "test"], exit_code=0).stdout
     examples = sum(len(rule.examples) for rule in RULEBOOK)
@@ -53,6 +54,7 @@ def test_rules_test_passes_on_the_catalogue() -> None:
     assert "FAIL" not in text
 
 
+@pytest.mark.slow  # every example of every rule, through the CLI
 def test_rules_test_fails_when_a_policy_breaks_the_examples(tmp_path: Path) -> None:
     """Examples are written for the default thresholds: a policy that allows a day for the
     appropriate adult makes the examples that expect a late request fail, and says which."""
@@ -99,6 +101,7 @@ def test_a_policy_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     assert loaded.source == str(policy)
 
 
+@pytest.mark.slow  # three CLI runs, each rendering the reference
 def test_docs_writes_the_reference_and_checks_it(tmp_path: Path) -> None:
     target = tmp_path / "rules.md"
     invoke(["docs", "--check", "--output", str(target)], exit_code=1)

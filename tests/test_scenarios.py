@@ -70,7 +70,10 @@ def test_play_ends_with_exactly_the_expected_findings(checker: Checker, scenario
     assert differences(scenario.expected, played.final.findings) == []
 
 
-@pytest.mark.parametrize("name", NAMES)
+# The command walks the scenario step by step: the fast suite plays the first; every scenario's
+# walk is checked in the fast suite without the command (above).
+@pytest.mark.parametrize("name", [
+    *NAMES[:1], *(pytest.param(name, marks=pytest.mark.slow) for name in NAMES[1:])])
 def test_play_command_exits_0_when_the_walk_ends_as_expected(name: str) -> None:
     result = invoke(["scenario", "play", name, "--library", str(LIBRARY)], exit_code=0)
     assert "As expected: the record ends with the scenario's" in result.stdout
@@ -202,6 +205,7 @@ def test_a_girls_carer_is_due_at_once_then_met_not_violated_then_cleared(
     assert changes == [(Change.DUE_NOW, "CR-03"), (Change.SATISFIED, "CR-03")]
 
 
+@pytest.mark.slow  # a browser
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_the_page_opens_at_the_first_event_in_a_browser(tmp_path: Path) -> None:
     import subprocess

@@ -23,10 +23,11 @@ from tests.server_data import EXAMPLES, HOSTILE_NOTE, app_for, live, suite_folde
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     CHROMIUM is None or DRIVER is None,
     reason="headless Chromium and its driver are not installed (apt-get install -y chromium "
-           "chromium-driver); .ci/run installs both")
+           "chromium-driver); .ci/run installs both"),
+    pytest.mark.slow]  # a browser and a server; tests/test_server_api.py is in the fast suite
 # Where the board's screenshot is left for a person to look at.
 SCREENSHOT_ENV = "CUSTODY_RULES_SCREENSHOT"
 

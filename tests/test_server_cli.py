@@ -50,6 +50,7 @@ def test_loopback_addresses() -> None:
     assert not any(is_loopback(h) for h in ("0.0.0.0", "192.0.2.1", "::", "example.org"))
 
 
+@pytest.mark.slow  # a server process
 def test_a_port_in_use_is_exit_2_with_the_reason() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -121,6 +122,7 @@ def _post(url: str, data: bytes) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+@pytest.mark.slow  # a server process
 def test_the_served_board_api_and_log(served: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     base, process, stderr = served
     with urllib.request.urlopen(base + "/", timeout=60) as response:

@@ -189,6 +189,7 @@ def _run_in_terminal(env: dict[str, str]) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.slow  # CLI processes on a pseudo-terminal
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_colour_only_on_a_terminal_that_wants_it() -> None:
     coloured = _run_in_terminal({"TERM": "xterm-256color"})
