@@ -10,7 +10,7 @@ from typing import Any
 from attrs import frozen
 
 from custody_rules.errors import PolicyError
-from custody_rules.safe_yaml import YamlProblem, clip, load_yaml
+from custody_rules.safe_yaml import YamlProblem, clip, load_yaml, read_yaml_file
 
 THRESHOLD_KEYS = frozenset({"minutes", "meaning"})
 
@@ -64,11 +64,7 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return policy
     try:
-        raw: Any = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read policy: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"{path}: cannot read policy: not UTF-8 text") from None
+        raw: Any = read_yaml_file(path)
     except YamlProblem as exc:
         raise PolicyError(f"{path}: cannot read policy: {exc}") from None
     if not isinstance(raw, dict):

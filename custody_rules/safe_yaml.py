@@ -5,7 +5,7 @@ policy) is loaded here, one safe way: safe tags only (no `!!python/...`), no anc
 
 Two ways to load, under that one policy:
 
-* `load_yaml`: the values (policy, profile, scenario header);
+* `load_yaml` (`read_yaml_file` for a file): the values (policy, profile, scenario header);
 * `load_with_lines`: the values and the line of every mapping, list, key and item, so that a
   rule file's every error names its line; times stay text there, as in a record file.
 
@@ -16,6 +16,7 @@ value of the document beyond a short clip, so a hostile file cannot make an erro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -54,6 +55,18 @@ def clip(value: object, width: int = CLIP) -> str:
 def load_yaml(text: str) -> Any:
     """The one document in `text`, loaded safely; YamlProblem if it cannot be."""
     return _load(_SafeBase, text)[0]
+
+
+def read_yaml_file(path: Path) -> Any:
+    """The one document of the UTF-8 file at `path`, loaded safely; YamlProblem (one line, no
+    path: the caller names the file and what it is for) if it cannot be read or loaded."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise YamlProblem(exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise YamlProblem("not UTF-8 text") from None
+    return load_yaml(text)
 
 
 @attrs.frozen

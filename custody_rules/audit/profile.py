@@ -34,7 +34,7 @@ from custody_rules.record import (
     Officer,
     Person,
 )
-from custody_rules.safe_yaml import CLIP, YamlProblem, clip, load_yaml
+from custody_rules.safe_yaml import CLIP, YamlProblem, clip, read_yaml_file
 
 Row = tuple[int, Mapping[str, str]]  # (line number in the file, column -> text)
 
@@ -172,11 +172,7 @@ _FIELDS_OF_TYPE = {
 def load_profile(path: Path) -> Profile:
     """Read and check a profile; every mistake is a ProfileError naming the file and key."""
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ProfileError(f"{path}: cannot read profile: not UTF-8 text") from None
+        raw = read_yaml_file(path)
     except YamlProblem as exc:
         raise ProfileError(f"{path}: cannot read profile: {exc}") from None
     return parse_profile(raw, str(path))
