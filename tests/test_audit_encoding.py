@@ -51,3 +51,10 @@ def test_a_spooled_summary_line_reads_back_as_written(value: list[Any]) -> None:
     line = _spool_line(value)
     assert line.endswith(b"\n") and line.count(b"\n") == 1
     assert _spooled(line) == json.loads(json.dumps(value))
+
+
+def test_a_spooled_line_orjson_refuses_is_read_back_the_standard_way() -> None:
+    for value in ([-(2**63) - 1, "x"], ["\ud800", ["CR-01"]], [2**70]):
+        line = _spool_line(value)
+        assert line.startswith(b"\0")
+        assert _spooled(line) == value

@@ -570,19 +570,20 @@ class _IdLedger:
 def _spool_line(value: list[Any]) -> bytes:
     """One line of a summary's temporary file: JSON on one line. orjson (UTF-8; a newline
     inside a string is escaped) in a fraction of the standard encoder's time; what it refuses
-    (a lone surrogate in a record's text) the standard way, escaped to ASCII."""
+    (a lone surrogate in a record's text) the standard way, escaped to ASCII, after a NUL byte
+    (no JSON starts with one) so that it is read back the standard way too."""
     try:
         return orjson.dumps(value) + b"\n"
     except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode() + b"\n"
+        return (b"\0" + json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
+                + b"\n")
 
 
 def _spooled(line: bytes) -> Any:
     """A line written by `_spool_line`, read back as the same values."""
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:  # the standard encoder's escaped lone surrogates
-        return json.loads(line)
+    if line.startswith(b"\0"):
+        return json.loads(line[1:])
+    return orjson.loads(line)
 
 
 def _tallies(table: Mapping[tuple[str, str], list[int]], rule: str, names: Sequence[str]
