@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from custody_rules.engine import Engine, Hit
-from custody_rules.engine.cache import compiled_rulebook
+from custody_rules.engine.cache import compiled_rulebook, rulebook_for_policy_file
 from custody_rules.engine.compile import CompiledRuleset, compile_rulebook
 from custody_rules.engine.durable import DurableEngine
 from custody_rules.engine.triggers import Triggers
@@ -28,16 +28,24 @@ class Checker:
         policy: Policy | None = None,
         rules_dir: Path | None = None,
         rulebook: Rulebook | None = None,
+        compiled: CompiledRuleset | None = None,
     ):
         self.compiled: CompiledRuleset
         if rulebook is None:
             # The rule files as compiled by an earlier run, when they have not changed.
             self.rulebook, self.compiled = compiled_rulebook(policy or default_policy(),
                                                              rules_dir)
-        else:
-            self.rulebook, self.compiled = rulebook, compile_rulebook(rulebook)
+        else:  # `compiled`: the rulebook's own compiled rules, when the caller has them
+            self.rulebook, self.compiled = rulebook, compiled or compile_rulebook(rulebook)
         self.engine: Engine = DurableEngine(self.compiled)
         self.triggers = Triggers(self.rulebook)
+
+    @classmethod
+    def for_policy_file(cls, policy_path: Path | None) -> Checker:
+        """A Checker for the default policy overridden by `policy_path`: from the compiled
+        rulebook cache without reading the policy, when an entry for its files is there."""
+        rulebook, compiled = rulebook_for_policy_file(policy_path)
+        return cls(rulebook=rulebook, compiled=compiled)
 
     def check(
         self,

@@ -10,7 +10,6 @@ from typing import Any
 from attrs import frozen
 
 from custody_rules.errors import PolicyError
-from custody_rules.safe_yaml import YamlProblem, clip, load_yaml, read_yaml_file
 
 THRESHOLD_KEYS = frozenset({"minutes", "meaning"})
 
@@ -48,7 +47,13 @@ def format_minutes(minutes: int) -> str:
     return f"{minutes} min"
 
 
+# The YAML loader is imported where a policy is read, not with this module: `check` with a
+# warm rulebook cache takes its policy from the cache and reads no YAML (engine/cache.py).
+
+
 def default_policy() -> Policy:
+    from custody_rules.safe_yaml import load_yaml
+
     text = resources.files("custody_rules").joinpath("policy.yaml").read_text(encoding="utf-8")
     raw = load_yaml(text)
     thresholds = {
@@ -60,6 +65,8 @@ def default_policy() -> Policy:
 
 def load_policy(path: Path | None) -> Policy:
     """The default policy, with the thresholds named in `path` overridden."""
+    from custody_rules.safe_yaml import YamlProblem, clip, read_yaml_file
+
     policy = default_policy()
     if path is None:
         return policy

@@ -164,3 +164,40 @@ def test_the_default_place_is_the_users_cache_directory(monkeypatch: pytest.Monk
                                  / "rulebooks")
     monkeypatch.setenv(cache.NO_CACHE_ENV, "0")
     assert cache.cache_dir() is not None
+
+
+def test_an_entry_by_policy_files_reads_no_yaml_when_warm_and_follows_the_file(
+        where: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text("aa_request_within: 45\n", encoding="utf-8")
+    first = cache.rulebook_for_policy_file(policy_file)
+    assert first[0].policy == load_policy(policy_file)
+    assert first[1] == compile_rulebook(first[0])
+    assert len(entries(where)) == 1
+
+    def no_yaml(*_: object) -> None:
+        raise AssertionError("the policy or the rule files were read again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "load_policy", no_yaml)
+        patched.setattr(cache, "load_rulebook", no_yaml)
+        assert cache.rulebook_for_policy_file(policy_file) == first
+    # Another override is another entry, read as a policy; so are the defaults alone.
+    policy_file.write_text("aa_request_within: 50\n", encoding="utf-8")
+    second = cache.rulebook_for_policy_file(policy_file)
+    assert second[0].policy == load_policy(policy_file) != first[0].policy
+    assert cache.rulebook_for_policy_file(None)[0].policy == default_policy()
+    assert len(entries(where)) == 3
+
+
+def test_a_policy_file_that_cannot_be_keyed_goes_the_usual_way(
+        where: Path, tmp_path: Path) -> None:
+    from custody_rules.errors import PolicyError
+
+    for bad in (tmp_path / "missing.yaml", tmp_path):
+        with pytest.raises(PolicyError) as raised:
+            cache.rulebook_for_policy_file(bad)
+        with pytest.raises(PolicyError) as usual:
+            load_policy(bad)
+        assert str(raised.value) == str(usual.value)
+    assert entries(where) == []

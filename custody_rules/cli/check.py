@@ -12,7 +12,6 @@ from custody_rules.checker import Checker
 from custody_rules.cli.exits import ExitCode, InputProblem, domain_errors
 from custody_rules.cli.options import as_of_option, policy_option, pseudonymise_options
 from custody_rules.horizon import judgement_problem
-from custody_rules.policy import load_policy
 from custody_rules.privacy import Pseudonymiser
 from custody_rules.read import read_record_file
 from custody_rules.validate import validate_record
@@ -50,7 +49,7 @@ def command(record: Path, as_of: datetime | None, output_format: str, full: bool
     if problem is not None:
         raise InputProblem([f"{record}: {problem}"])
     with domain_errors(pseudonymiser):
-        checker = Checker(policy=load_policy(policy_path))
+        checker = Checker.for_policy_file(policy_path)
         result = checker.check(validated.record, as_of=as_of, now=now,
                                warnings=validated.warnings)
     if pseudonymiser is not None:

@@ -15,6 +15,10 @@ files and the entry written again. A cache that cannot be written is no error.
 
     CUSTODY_RULES_CACHE_DIR=DIR   keep the cache in DIR instead of the user's cache directory
     CUSTODY_RULES_NO_CACHE=1      neither read nor write a cache
+
+`rulebook_for_policy_file` keys an entry by the policy's files (the shipped defaults and the
+override file, their bytes) instead of the policy read from them, so that a warm cache gives
+`check` its rulebook, policy included, without reading any YAML or importing the parser.
 """
 
 from __future__ import annotations
@@ -24,15 +28,17 @@ import hashlib
 import io
 import os
 import pickle
+import stat
 import sys
 import tempfile
+from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from custody_rules import __version__
 from custody_rules.engine.compile import CompiledRuleset, compile_rulebook
-from custody_rules.policy import Policy
+from custody_rules.policy import Policy, load_policy
 from custody_rules.rulebook import (
     RULESET_VERSION,
     Rulebook,
@@ -45,6 +51,7 @@ CACHE_DIR_ENV = "CUSTODY_RULES_CACHE_DIR"
 NO_CACHE_ENV = "CUSTODY_RULES_NO_CACHE"
 FORMAT = b"custody-rules compiled rulebook, format 1\n"
 KEPT = 8  # entries kept; older ones are removed when a new one is written
+POLICY_FILE_BYTES = 1024 * 1024  # a larger policy file is read the usual way (and refused)
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -71,7 +78,7 @@ def compiled_rulebook(
         return rulebook, compile_rulebook(rulebook)
     files = rule_files(directory)
     digest = ruleset_digest(files)
-    key = _key(digest, policy)
+    key = _key(digest, repr(policy))
     path = where / f"{key}.rulebook"
     found = _read(path, key, digest)
     if found is not None:
@@ -83,12 +90,59 @@ def compiled_rulebook(
     return rulebook, compiled
 
 
-def _key(digest: str, policy: Policy) -> str:
-    """What the entry depends on: the rule files, the policy, and the code that parses and
-    compiles them (every source file of the package, so a changed program never reads an
-    entry an older one wrote, even at the same version number)."""
+def rulebook_for_policy_file(
+    policy_path: Path | None, directory: Traversable | Path | None = None
+) -> tuple[Rulebook, CompiledRuleset]:
+    """`compiled_rulebook(load_policy(policy_path), directory)`, its entry keyed by the bytes of
+    the policy files rather than by the policy read from them: a sound entry is used without
+    reading the policy's YAML. A policy file that is not a regular file, cannot be read or is
+    too large goes the usual way (whose errors are the policy's own)."""
+    where = cache_dir()
+    policy_files = _policy_files(policy_path)
+    if where is None or policy_files is None:
+        return compiled_rulebook(load_policy(policy_path), directory)
+    files = rule_files(directory)
+    digest = ruleset_digest(files)
+    key = _key(digest, policy_files)
+    path = where / f"{key}.rulebook"
+    found = _read(path, key, digest)
+    if found is not None:
+        return found
+    policy = load_policy(policy_path)
+    built = load_rulebook(policy, directory)
+    compiled = compile_rulebook(built)
+    # Neither the rule files nor the policy files changed while being read.
+    if built.digest == digest[:16] and _policy_files(policy_path) == policy_files:
+        _write(where, path, key, (built, compiled))
+    return built, compiled
+
+
+def _policy_files(policy_path: Path | None) -> str | None:
+    """What the policy is read from: the shipped defaults' text and, for an override, its
+    path and bytes (a digest of them); None when the override is not a regular file of at most
+    POLICY_FILE_BYTES that can be read."""
+    key = hashlib.sha256(b"policy\0")
+    try:
+        key.update(resources.files("custody_rules").joinpath("policy.yaml").read_bytes() + b"\0")
+        if policy_path is not None:
+            with open(policy_path, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return None
+                data = handle.read(POLICY_FILE_BYTES + 1)
+            if len(data) > POLICY_FILE_BYTES:
+                return None
+            key.update(str(policy_path).encode("utf-8", "surrogatepass") + b"\0" + data)
+    except OSError:
+        return None
+    return f"policy files {key.hexdigest()}"
+
+
+def _key(digest: str, policy: str) -> str:
+    """What the entry depends on: the rule files, the policy (as read, or its files), and the
+    code that parses and compiles them (every source file of the package, so a changed program
+    never reads an entry an older one wrote, even at the same version number)."""
     key = hashlib.sha256(FORMAT)
-    for part in (__version__, RULESET_VERSION, sys.version, digest, repr(policy)):
+    for part in (__version__, RULESET_VERSION, sys.version, digest, policy):
         key.update(part.encode() + b"\0")
     for source in sorted(_PACKAGE.rglob("*.py")):
         with contextlib.suppress(OSError):

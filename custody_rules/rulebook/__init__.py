@@ -18,6 +18,8 @@ The package, one job per module:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from custody_rules.rulebook.load import (
     RULESET_VERSION,
     builtin_rules_dir,
@@ -44,7 +46,9 @@ from custody_rules.rulebook.model import (
     Severity,
     Status,
 )
-from custody_rules.rulebook.parse import parse_rule_file
+
+if TYPE_CHECKING:
+    from custody_rules.rulebook.parse import parse_rule_file
 
 __all__ = [
     "APPLIES", "DEADLINE", "END_ALIAS", "OPERATORS", "RESERVED_FIELDS", "RULESET_VERSION",
@@ -52,3 +56,13 @@ __all__ = [
     "RuleSpec", "Rulebook", "Scalar", "Severity", "Status", "builtin_rules_dir", "load_rulebook",
     "parse_rule_file", "rule_files", "ruleset_digest",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The parser (and the YAML loader it brings) is imported on first use: a rulebook read
+    # from the compiled cache needs neither.
+    if name == "parse_rule_file":
+        from custody_rules.rulebook.parse import parse_rule_file
+
+        return parse_rule_file
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

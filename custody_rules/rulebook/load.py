@@ -11,7 +11,6 @@ from pathlib import Path
 from custody_rules.errors import RuleFileError
 from custody_rules.policy import Policy
 from custody_rules.rulebook.model import Rulebook
-from custody_rules.rulebook.parse import parse_rule_file
 
 RULESET_VERSION = "2026.11"
 
@@ -26,6 +25,10 @@ def builtin_rules_dir() -> Traversable:
 
 def load_rulebook(policy: Policy, directory: Traversable | Path | None = None) -> Rulebook:
     """Load every rule file; a bad file raises RuleFileError naming the file, rule and line."""
+    # Imported here: a rulebook read from the compiled cache (engine/cache.py) needs no parser,
+    # nor the YAML loader it brings.
+    from custody_rules.rulebook.parse import parse_rule_file
+
     files = rule_files(directory)
     rules = [parse_rule_file(text, relative, policy) for relative, text in files]
     ids = [rule.id for rule in rules]
