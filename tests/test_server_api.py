@@ -75,10 +75,19 @@ def test_api_check_answers_exactly_the_bytes_of_check_format_json(
     assert response.text == cli.stdout
 
 
-def test_api_check_of_a_live_record_without_as_of_is_judged_now(client: TestClient) -> None:
-    response = client.post("/api/check", content=json.dumps(live()))
-    assert response.status_code == 200
-    assert response.json()["as_of"] > "2025"  # the real clock, as `check` without --as-of
+def test_api_check_without_as_of_is_judged_at_the_servers_moment(
+        client: TestClient, checker: Checker, tmp_path: Path) -> None:
+    """`serve --as-of TIME` fixes the whole server at that moment, checks included; a server
+    on the real clock judges as `check` without --as-of does: now."""
+    fixed = client.post("/api/check", content=json.dumps(live()))
+    assert fixed.status_code == 200
+    assert fixed.json()["as_of"] == LIVE_AS_OF
+    page = client.post("/check", data={"record": json.dumps(live()), "as_of": ""})
+    assert "19:00 BST on Wed 12 Jun 2024" in page.text
+    with TestClient(app_for(checker, [tmp_path], as_of=None), base_url=BASE) as c:
+        response = c.post("/api/check", content=json.dumps(live()))
+        assert response.status_code == 200
+        assert response.json()["as_of"] > "2025"  # the real clock
 
 
 _PARSE_PROBLEM = re.compile(r" > (not JSON|not valid UTF-8|empty: no JSON record|"

@@ -176,7 +176,10 @@ class _Pages:
 
     def judge_sent(self, data: bytes, as_of: datetime | None, explain_all: bool = False
                    ) -> CheckOutcome:
-        """Read, validate and judge a record sent to the server, as `check` does a file."""
+        """Read, validate and judge a record sent to the server, as `check` does a file: as of
+        `as_of`, else the server's fixed moment (`serve --as-of`), else now."""
+        if as_of is None:
+            as_of = self.settings.as_of
         try:
             raw = parse_json(data, INPUT_NAME)
         except InputError as exc:
