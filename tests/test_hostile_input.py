@@ -305,11 +305,34 @@ def test_the_projects_own_examples_audit_with_nothing_rejected() -> None:
     summary = output["summary"]
     assert summary["rejected"] == 0 and summary["failed"] == 0
     assert summary["checked"] >= 4
-    assert all(Path(entry["source"]).name.endswith("expected.json")
-               for entry in summary["not_records"])
-    assert len(summary["not_records"]) >= 4
+    why = {Path(entry["source"]).name: entry["reason"] for entry in summary["not_records"]}
+    assert why["cambridgeshire.expected.json"] == "expected findings, not a record"
+    assert why["custodian.csv"] == "a CSV export: give --profile to read it"
+    assert why["scenario.yaml"].startswith("not a record file")
+    assert sum(reason.startswith("expected") for reason in why.values()) >= 4
     html = invoke(["audit", str(ROOT / "examples"), "--format", "html", "--quiet"], 1).stdout
     assert "<h2>Not records</h2>" in html and "cambridgeshire.expected.json" in html
+
+
+def test_a_file_named_twice_is_read_once_and_nothing_in_a_folder_is_skipped_silently(
+        tmp_path: Path, generated: list[dict[str, Any]]) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    one = folder / "one.json"
+    one.write_text(json.dumps(generated[0]), encoding="utf-8")
+    (folder / "two.jsonl").write_text(json.dumps(generated[1]) + "\n", encoding="utf-8")
+    (folder / "export.csv").write_text("Custody Number\nC1\n", encoding="utf-8")
+    (folder / "readme.txt").write_text("notes\n", encoding="utf-8")
+    output = audit(str(one), str(folder))
+    assert output["summary"]["records_read"] == 2  # one.json named, and found in the folder
+    assert output["summary"]["duplicate_record_ids"]["records"] == 0
+    assert {(Path(e["source"]).name, e["reason"]) for e in output["summary"]["not_records"]} == {
+        ("export.csv", "a CSV export: give --profile to read it"),
+        ("readme.txt", "not a record file (.json, .jsonl, .ndjson, .jsonl.gz, or .csv with "
+                       "--profile)")}
+    text = invoke(["audit", str(folder), "--as-of", AS_OF, "--quiet"], 1).stdout
+    assert ("not records, passed over: 1 CSV export(s) (give --profile to read them), 1 other "
+            "file(s)") in " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- the corpus

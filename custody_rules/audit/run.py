@@ -57,7 +57,7 @@ class Prepared:
     sources: tuple[Source, ...]
     profile: Profile | None
     rulebook: Rulebook
-    passed_over: tuple[str, ...] = ()  # expected-findings files: not records
+    passed_over: tuple[tuple[str, str], ...] = ()  # files not read as records, and why
 
     def count(self) -> int:
         return count_items(self.sources, self.profile)

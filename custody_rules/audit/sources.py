@@ -96,7 +96,15 @@ def is_expected_findings(path: Path) -> bool:
 @frozen
 class Discovered:
     sources: tuple[Source, ...]
-    passed_over: tuple[str, ...]  # expected-findings files in the directories: not records
+    # Files in the directories that are not read as records, each with why (one of PASSED_OVER).
+    passed_over: tuple[tuple[str, str], ...]
+
+
+# Why a file in an audited directory is passed over (the JSON summary's `not_records`).
+EXPECTED_FINDINGS = "expected findings, not a record"
+CSV_WITHOUT_PROFILE = "a CSV export: give --profile to read it"
+NOT_A_RECORD_FILE = "not a record file (.json, .jsonl, .ndjson, .jsonl.gz, or .csv with --profile)"
+PASSED_OVER = (EXPECTED_FINDINGS, CSV_WITHOUT_PROFILE, NOT_A_RECORD_FILE)
 
 
 def discover(paths: Sequence[Path], with_csv: bool) -> Discovered:
@@ -106,7 +114,7 @@ def discover(paths: Sequence[Path], with_csv: bool) -> Discovered:
     or device with a record file's name, or a symbolic link that leads nowhere becomes a
     rejected item naming the path; expected-findings files are listed as passed over."""
     sources: list[Source] = []
-    passed_over: list[str] = []
+    passed_over: list[tuple[str, str]] = []
     for path in paths:
         if path.is_dir():
             found, over = _walk(path, with_csv)
@@ -122,13 +130,21 @@ def discover(paths: Sequence[Path], with_csv: bool) -> Discovered:
                               "cannot be read by every worker)")
         else:
             raise SourceError(f"{path}: no such file or directory")
-    return Discovered(tuple(sources), tuple(passed_over))
+    # A file named twice (itself, and again inside a named directory) is read once.
+    seen: set[str] = set()
+    unique: list[Source] = []
+    for source in sources:
+        key = source.path if source.kind == NOT_READ else os.path.realpath(source.path)
+        if key not in seen:
+            seen.add(key)
+            unique.append(source)
+    return Discovered(tuple(unique), tuple(passed_over))
 
 
-def _walk(top: Path, with_csv: bool) -> tuple[list[Source], list[str]]:
+def _walk(top: Path, with_csv: bool) -> tuple[list[Source], list[tuple[str, str]]]:
     """Every record file below `top`, by a walk of our own (os.walk recurses: a tree deeper
-    than Python's recursion limit would end in a traceback)."""
-    entries: list[tuple[Path, Source | None]] = []
+    than Python's recursion limit would end in a traceback); and the files passed over."""
+    entries: list[tuple[Path, Source | str]] = []
 
     def not_read(path: str, problem: str) -> None:
         entries.append((Path(path), Source(path, NOT_READ, problem)))
@@ -156,10 +172,14 @@ def _walk(top: Path, with_csv: bool) -> tuple[list[Source], list[str]]:
                 not_read(path, f"cannot be read: {_reason(exc)}")
                 continue
             kind = kind_of(Path(path))
-            if kind is None or (kind == CSV and not with_csv):
+            if kind is None:
+                entries.append((Path(path), NOT_A_RECORD_FILE))
+                continue
+            if kind == CSV and not with_csv:
+                entries.append((Path(path), CSV_WITHOUT_PROFILE))
                 continue
             if is_expected_findings(Path(path)):
-                entries.append((Path(path), None))
+                entries.append((Path(path), EXPECTED_FINDINGS))
                 continue
             try:
                 mode = os.stat(path).st_mode
@@ -171,8 +191,8 @@ def _walk(top: Path, with_csv: bool) -> tuple[list[Source], list[str]]:
                 continue
             entries.append((Path(path), Source(path, kind)))
     entries.sort(key=lambda entry: entry[0])
-    return ([source for _, source in entries if source is not None],
-            [str(path) for path, source in entries if source is None])
+    return ([source for _, source in entries if isinstance(source, Source)],
+            [(str(path), why) for path, why in entries if isinstance(why, str)])
 
 
 def iter_items(sources: Sequence[Source], profile: Profile | None, shard: int = 0,

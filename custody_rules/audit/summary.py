@@ -53,7 +53,6 @@ DUPLICATES_KEPT = 200  # duplicated ids listed; all are counted
 PLACES_KEPT = 20  # places listed per duplicated id
 AS_OF_BASIS_WORDS = {"latest-in-input": "the latest moment in the input",
                      "given": "--as-of", "now": "--as-of now, the wall clock"}
-PASSED_OVER_REASON = "expected findings, not a record"
 
 
 @frozen
@@ -247,7 +246,8 @@ class AuditSummary:
     restarts: int = 0  # worker processes that died and were replaced
     records_with_duplicate_id: int = 0  # checked records whose id another one also carries
     duplicate_ids: tuple[DuplicateId, ...] = ()  # the first DUPLICATES_KEPT such ids
-    passed_over: tuple[str, ...] = ()  # expected-findings files in audited directories
+    # Files in audited directories not read as records, with why (audit.sources.PASSED_OVER).
+    passed_over: tuple[tuple[str, str], ...] = ()
     # How as_of was chosen: "latest-in-input" (the default), "given" (--as-of), "now".
     as_of_basis: str = "given"
 
@@ -304,8 +304,8 @@ class AuditSummary:
                 "ids": [{"record_id": d.record_id, "occurrences": d.occurrences,
                          "where": list(d.places)} for d in self.duplicate_ids],
             },
-            "not_records": [{"source": path, "reason": PASSED_OVER_REASON}
-                            for path in self.passed_over],
+            "not_records": [{"source": path, "reason": reason}
+                            for path, reason in self.passed_over],
         }
 
 
@@ -339,7 +339,7 @@ class SummaryBuilder:
 
     def __init__(self, rulebook: Rulebook, as_of: str | None = None,
                  unused_columns: Iterable[tuple[str, str]] = (),
-                 passed_over: Iterable[str] = (), as_of_basis: str = "given"):
+                 passed_over: Iterable[tuple[str, str]] = (), as_of_basis: str = "given"):
         self.rulebook = rulebook
         self.as_of_basis = as_of_basis
         self.passed_over = tuple(passed_over)

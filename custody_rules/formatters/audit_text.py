@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections import Counter
 from collections.abc import Sequence
 
 from rich import box
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from custody_rules.audit.sources import CSV_WITHOUT_PROFILE, EXPECTED_FINDINGS, NOT_A_RECORD_FILE
 from custody_rules.audit.summary import (
     BUCKETS,
     AuditSummary,
@@ -32,6 +34,11 @@ MATRIX_COLUMNS = 8
 BAR_WIDTH = 40
 WIDTH = 100  # a report written to a file
 MATRIX_CELL = 16  # a station's name heading a column of rates
+PASSED_OVER_LABELS = {
+    EXPECTED_FINDINGS: "expected-findings file(s)",
+    CSV_WITHOUT_PROFILE: "CSV export(s) (give --profile to read them)",
+    NOT_A_RECORD_FILE: "other file(s) (not .json, .jsonl, .ndjson, .jsonl.gz)",
+}
 TITLE_WIDTH = 24  # the narrowest column a rule's title is wrapped in
 DETAIL_WIDTH = 16  # the narrowest column of a list of rules or a path
 UNLIMITED = 10_000  # a table's natural width: no column narrowed
@@ -84,8 +91,10 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
         lines += wrapped(f"{s.records_with_duplicate_id:,} records carry an id that another "
                          "record also carries (listed below)", "  ")
     if s.passed_over:
-        lines += wrapped(f"not records, passed over: {len(s.passed_over):,} expected-findings "
-                         "file(s)", "  ")
+        kinds = Counter(why for _, why in s.passed_over)
+        lines += wrapped("not records, passed over: " + ", ".join(
+            f"{kinds[why]:,} {label}" for why, label in PASSED_OVER_LABELS.items() if kinds[why]),
+            "  ")
     lines += ["", *wrapped("Rules: records the rule applied to, violated, violations per 100, "
                            "needing review; policy: of the violated, those where only a force "
                            "policy threshold passed")]
