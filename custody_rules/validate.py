@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from typing import Any
 
@@ -16,7 +17,7 @@ from custody_rules.convert import (
     text_problem,
 )
 from custody_rules.errors import InputError
-from custody_rules.record import CustodyRecord, UnknownEvent
+from custody_rules.record import EVENT_TYPES, CustodyRecord, UnknownEvent
 from custody_rules.uktime import uk
 
 _CONVERTER = make_converter()
@@ -124,6 +125,25 @@ def _shape_problems(raw: dict[str, Any]) -> list[str]:
     return problems
 
 
+# How alike a type must be to a known one to be taken for a misspelling of it (difflib's ratio).
+# The known types are at most 0.70 alike among themselves; `detention_authorized` is 0.95 like
+# `detention_authorised`.
+NEAR_TYPE = 0.85
+
+
+def _near_event_type(declared: object) -> str | None:
+    """The known event type that `declared` is a misspelling of (case, hyphens, spaces or a
+    letter or two apart), or None for a type unlike any (kept and ignored, with a warning: an
+    export may carry types this version does not know)."""
+    if not isinstance(declared, str):
+        return None
+    folded = declared.strip().lower().replace("-", "_").replace(" ", "_")
+    if folded in EVENT_TYPES:
+        return folded
+    close = difflib.get_close_matches(folded, EVENT_TYPES, n=1, cutoff=NEAR_TYPE)
+    return close[0] if close else None
+
+
 def _cross_check(record: CustodyRecord) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     warnings: list[str] = []
@@ -135,7 +155,14 @@ def _cross_check(record: CustodyRecord) -> tuple[list[str], list[str]]:
     for index, event in enumerate(record.events):
         if not event.id.strip():
             problems.append(f"events[{index}].id: empty")
-        if isinstance(event, UnknownEvent):
+        if isinstance(event, UnknownEvent) and (near := _near_event_type(event.declared_type)):
+            # Almost certainly a misspelling: kept and ignored, it would quietly switch off the
+            # rules that read the type it meant.
+            problems.append(
+                f"events[{index}].type: unknown event type {_clip(event.declared_type)!r}; did "
+                f"you mean {near!r}?"
+            )
+        elif isinstance(event, UnknownEvent):
             warnings.append(
                 f"events[{index}].type: unknown event type {_clip(event.declared_type)!r} "
                 "kept and ignored"

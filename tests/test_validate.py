@@ -102,6 +102,22 @@ def test_date_of_birth_is_compared_with_the_uk_day_of_arrival(
     assert problems(raw) == [message]
 
 
+@pytest.mark.parametrize(("declared", "meant"), [
+    ("detention_authorized", "detention_authorised"),
+    ("Detention-Authorised", "detention_authorised"),
+    ("aa arrived", "aa_arrived"),
+    ("bail_decison", "bail_decision"),
+])
+def test_a_misspelt_event_type_is_an_input_error_that_names_the_type_meant(
+        declared: str, meant: str) -> None:
+    """Kept and ignored, a misspelt type would quietly switch off the rules that read the type
+    it meant: it is refused, with the type it is most like."""
+    raw = copy.deepcopy(GOOD)
+    raw["events"][2]["type"] = declared
+    assert problems(raw) == [f"record {raw['record_id']} > events[2].type: unknown event type "
+                             f"{declared!r}; did you mean {meant!r}?"]
+
+
 def test_unknown_event_type_is_kept_with_a_warning() -> None:
     raw = copy.deepcopy(GOOD)
     raw["events"].append({"id": "z1", "type": "meal", "at": "2023-03-14T15:00:00Z", "menu": "x"})
