@@ -9,6 +9,8 @@ import csv
 import gzip
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -177,3 +179,15 @@ def test_explain_of_a_rule_the_format_cannot_express_says_so_and_why() -> None:
     assert data["verdict"] == "not_checked" and data["why"]
     unknown = invoke(["explain", record, "XX-99"], 2)
     assert "unknown rule 'XX-99'" in unknown.stderr
+
+
+@pytest.mark.parametrize("args", [["rules", "show", "PC-02"], ["generate", "--records", "20"]])
+def test_a_reader_that_stops_reading_ends_the_command_silently(args: list[str]) -> None:
+    """`custody-rules ... | head`: no "Broken pipe" line, no exit 2 (which says the input could
+    not be read), but 141, as for any program that meets a closed pipe."""
+    process = subprocess.Popen([sys.executable, "-m", "custody_rules", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # gone before the command writes its first line
+    _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr) == (141, b"")

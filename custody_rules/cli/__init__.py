@@ -44,6 +44,12 @@ class _LazyGroup(click.Group):
             from custody_rules.cli.exits import ExitCode
 
             sys.exit(ExitCode.INTERRUPTED)
+        except BrokenPipeError:
+            # `custody-rules ... | head`: the reader has what it wanted; nothing to say.
+            _silence_stdout()
+            from custody_rules.cli.exits import ExitCode
+
+            sys.exit(ExitCode.STOPPED_READING)
         except OSError as exc:
             _silence_stdout()
             raise _os_problem(exc) from None

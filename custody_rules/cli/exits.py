@@ -33,6 +33,9 @@ class ExitCode(enum.IntEnum):
     INPUT = 2
     ENGINE = 3  # the rule engine failed: no trustworthy result
     INTERRUPTED = 130  # 128 + SIGINT, as shells report it (SIGTERM: 143, interrupt.Interrupted)
+    # The reader of standard output stopped reading before the command had written it all
+    # (`| head`): 128 + SIGPIPE, what shells report for any program that met a closed pipe.
+    STOPPED_READING = 141
 
 
 class InputProblem(click.ClickException):

@@ -10,6 +10,7 @@ from typing import IO
 
 import click
 
+from custody_rules.cli.exits import ExitCode
 from custody_rules.cli.options import InputProblem
 from custody_rules.generate import VARIETIES, generate_records
 from custody_rules.interrupt import Interrupted, interruptible
@@ -36,6 +37,7 @@ def command(count: int, seed: int, variety: str, output: Path | None) -> None:
       0  written
       2  the output cannot be written, or the command was misused
       130, 143  interrupted (Ctrl-C, SIGTERM): nothing written
+      141  the reader of standard output stopped reading (`| head`)
     """
     to_stdout = output is None or str(output) == "-"
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -50,7 +52,9 @@ def command(count: int, seed: int, variety: str, output: Path | None) -> None:
             if stream is not raw:
                 stream.close()  # the gzip trailer; `raw` is closed by output_file
     except ReaderGone:
-        pass  # `custody-rules generate ... | head`: the reader has all it wanted
+        # `custody-rules generate ... | head`: the reader has all it wanted; silent, and the
+        # exit code every command gives when its reader stops reading.
+        sys.exit(ExitCode.STOPPED_READING)
     except OutputError as exc:
         # Exit 2 (the output cannot be written), not click's 1, which means "violations found".
         raise InputProblem([str(exc)]) from None
