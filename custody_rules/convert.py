@@ -86,6 +86,8 @@ def parse_time(value: Any) -> datetime:
     except ValueError:
         raise FieldError(f"not a valid ISO 8601 time: {_clip(value)!r}") from None
     if "T" not in text.upper():
+        if len(text) > 10 and text[10] == " ":  # ISO 8601 joins date and time with a T
+            raise FieldError(f"date and time joined by a space, not 'T': {_clip(value)!r}")
         raise FieldError(f"a date without a time: {_clip(value)!r}")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise FieldError(f"time has no UTC offset: {_clip(value)!r}")
