@@ -194,6 +194,11 @@ def test_csv_summary_opens_cleanly_in_a_spreadsheet(tmp_path: Path,
 
 
 @pytest.mark.slow  # an audit of 40 records (the text report: tests/test_horizon.py)
+def test_text_summary_of_one_record_says_record() -> None:
+    text = invoke(["audit", str(ROOT / "examples" / "compliant.json"), "--quiet"], 0).stdout
+    assert text.startswith("Audit of 1 record (ruleset ")
+
+
 def test_text_summary_and_output_file(tmp_path: Path, jsonl: Path) -> None:
     out = tmp_path / "report.txt"
     result = invoke(["audit", str(jsonl), "--output", str(out), "--as-of", AS_OF, "--quiet"], 1)

@@ -291,6 +291,10 @@ def test_unknown_records_rules_and_scenarios_are_404(client: TestClient) -> None
 
 # --------------------------------------------------------------------------- check a record
 
+def test_check_page_states_its_size_limit_in_mib(client: TestClient) -> None:
+    assert "At most 32 MiB." in client.get("/check").text
+
+
 def test_check_page_shows_the_findings_of_a_pasted_record(client: TestClient) -> None:
     assert client.get("/check").status_code == 200
     text = (EXAMPLES / "cambridgeshire.json").read_text()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -99,7 +100,9 @@ def command(paths: tuple[Path, ...], host: str, port: int, as_of_text: str | Non
     # `now` means the clock at each request, not the moment the server started.
     as_of: datetime | None = None
     if as_of_text is not None and as_of_text.strip().lower() != "now":
-        as_of = AsOf().convert(as_of_text, None, click.get_current_context())
+        context = click.get_current_context()
+        option = next(p for p in context.command.params if p.name == "as_of_text")
+        as_of = AsOf().convert(as_of_text, option, context)
     if token is not None and (problem := token_problem(token)):
         raise InputProblem([f"--token: {problem}"])
     loopback = is_loopback(host)
@@ -121,7 +124,14 @@ def command(paths: tuple[Path, ...], host: str, port: int, as_of_text: str | Non
     import uvicorn
 
     shown_host = f"[{host}]" if ":" in host else host
-    where = f"http://{shown_host}:{port}/"
+    # The address is taken before anything is said, so that "serving" is never said of an
+    # address that cannot be served (and port 0 shows the port it became).
+    try:
+        listener = _listen(host.strip("[]"), port)
+    except OSError as exc:
+        raise InputProblem([f"cannot serve at http://{shown_host}:{port}/: "
+                            f"{exc.strerror or exc}"]) from None
+    where = f"http://{shown_host}:{listener.getsockname()[1]}/"
     click.echo(f"custody-rules: serving {', '.join(map(str, paths))} at {where}"
                + ("  (open it once with ?token=TOKEN)" if token else "")
                + "; Ctrl-C to stop", err=True)
@@ -130,7 +140,7 @@ def command(paths: tuple[Path, ...], host: str, port: int, as_of_text: str | Non
                             lifespan="off", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     try:
-        server.run()
+        server.run(sockets=[listener])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down cleanly
         pass
     except SystemExit:  # uvicorn's own exit when it cannot start (it said why)
@@ -139,3 +149,17 @@ def command(paths: tuple[Path, ...], host: str, port: int, as_of_text: str | Non
     if not server.started:
         click.echo("custody-rules: the server could not start", err=True)
         sys.exit(ExitCode.INPUT)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host` and `port`; OSError if it cannot be had."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener

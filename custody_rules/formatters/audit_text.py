@@ -71,7 +71,8 @@ def render(summary: AuditSummary, width: int = WIDTH) -> str:
                              subsequent_indent=indent + "  ", break_on_hyphens=False)
 
     lines = [
-        *wrapped(f"Audit of {s.records_read:,} records (ruleset {s.ruleset_version}, "
+        *wrapped(f"Audit of {s.records_read:,} record{'' if s.records_read == 1 else 's'} "
+                 f"(ruleset {s.ruleset_version}, "
                  f"{s.ruleset_digest})"),
         *wrapped(f"open records judged as of {s.horizon}", "  "),
         f"  checked {s.checked:,}   rejected {s.rejected:,}   failed {s.failed:,}",
