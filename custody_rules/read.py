@@ -122,9 +122,10 @@ def parse_json(data: bytes | str, source: str) -> Any:
         raise InputError(None, [_TOO_DEEP], source) from None
     except json.JSONDecodeError as exc:
         what = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
-        raise InputError(
-            None, [f"not JSON: {what} at line {exc.lineno} column {exc.colno}"], source
-        ) from None
+        problem = f"not JSON: {what} at line {exc.lineno} column {exc.colno}"
+        if what == "Extra data" and exc.colno == 1:  # a second value on a line of its own
+            problem += " (one record per line is JSON Lines: `custody-rules audit` reads those)"
+        raise InputError(None, [problem], source) from None
     except ValueError as exc:
         message = str(exc)
         if message.startswith("Exceeds the limit"):

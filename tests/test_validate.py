@@ -131,6 +131,8 @@ def test_unknown_event_type_is_kept_with_a_warning() -> None:
     (b"{\"record_id\": ", "not JSON: Expecting value at line 1 column 15"),
     (b"\xff\xfe{}", "not valid UTF-8 (byte 0)"),
     (b"{\"a\": NaN}", "not JSON: NaN is not allowed in JSON"),
+    (b"{\"a\": 1}\n{\"a\": 2}\n", "not JSON: Extra data at line 2 column 1 (one record per line "
+     "is JSON Lines: `custody-rules audit` reads those)"),
     (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply"),
 ])
 def test_unreadable_json(data: bytes, expected: str) -> None:
