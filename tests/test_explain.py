@@ -4,9 +4,13 @@ apply, and one not in force."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
+
 from custody_rules.checker import Checker
+from custody_rules.formatters.text import render_explanation
 from custody_rules.validate import validate_record
 from custody_rules.views.explain import Outcome, Verdict, explain
 from tests.conftest import ROOT
@@ -28,7 +32,7 @@ def test_fired_names_the_events_the_deadline_the_policy_and_the_remedy() -> None
     assert "refused l12 18:10 bail refused (further offence) by PS 2210" in flat
     # Still held past the force's hour: the `policy` check (the statute one needs the child gone).
     assert "Check not_certified_yet [violated]" in out
-    assert "Deadline: 19:10 (refused.at + 1h)" in out
+    assert "Deadline: 19:10 (1 hour after bail was refused)" in out
     assert "Policy: certificate_within = 1h" in out
     assert "the deadline 19:10 passed with the child still held at 20:00" in flat
     assert "Would be met by any one of: - a detention certificate (in detention; " \
@@ -51,7 +55,7 @@ def test_not_fired_says_which_event_met_the_obligation() -> None:
     assert "Check first_review_missed [met]" in out
     # The first review at 19:20 met the 19:40 deadline (detention authorised 13:40 + 6h).
     assert "Met: the record has c11 at 19:20, review 1 in person by Insp 45" in flat
-    assert "Deadline: 19:40 (due.at)" in out
+    assert "Deadline: 19:40 (when the review was due)" in out
 
 
 def test_not_applicable_shows_the_trigger_and_the_nearest_miss() -> None:
@@ -106,3 +110,29 @@ def test_every_check_of_a_fired_rule_has_an_outcome(checker: Checker) -> None:
     assert {"e11", "e12", "e16"} <= used  # the two telephone reviews and the charge
     assert all(v.outcome is not Outcome.UNEXPLAINED for i in explanation.instances
                for v in i.checks)
+
+
+# Phrases that show the rule language leaking into the sentences: an article before an
+# ordinal after "no", a field name where a state belongs, an enum value as written in the
+# record format, a rule's alias and field, a condition on a review's number.
+_GARBLED = [
+    (re.compile(r"\bno the "), "an article after 'no'"),
+    (re.compile(r"\bto have (not )?(open|judged at)\b|\bleft by is\b"), "a field of the end fact"),
+    (re.compile(r"\bis (not )?transfer[ _]to[ _]la\b|\btransfer to la\b"), "an enum value"),
+    (re.compile(r"\b[a-z][a-z_]*\.(at|k|seq|limit_at)\b"), "an alias and a field"),
+    (re.compile(r"\b(k|nth|seq) (is|at least|at most|more than|less than)\b"), "a counter"),
+    (re.compile(r"\ban? (aa|la)\b|\ba [aeiou]"), "a wrong article or an abbreviation"),
+]
+
+
+@pytest.mark.parametrize("name", ["cambridgeshire", "gateshead", "compliant"])
+def test_every_explanation_reads_as_english(checker: Checker, name: str) -> None:
+    """Every rule on every example record: no sentence in the rule language."""
+    record = validate_record(json.loads((EXAMPLES / f"{name}.json").read_text())).record
+    result, hits = checker.explain_hits(record)
+    garbled = []
+    for rule in checker.rulebook:
+        text = _flat(render_explanation(explain(rule.id, result, hits, checker.rulebook)).plain)
+        garbled += [f"{rule.id}: {why}: ...{text[max(0, m.start() - 40):m.end() + 20]}..."
+                    for pattern, why in _GARBLED for m in pattern.finditer(text)]
+    assert not garbled, "\n".join(garbled[:20]) + f"\n({len(garbled)} in all)"

@@ -243,6 +243,9 @@ def test_child_page_is_the_handover_with_each_finding_linked_to_its_explanation(
     explanation = client.get("/explain/PC-02/MP-2024-771030")
     assert explanation.status_code == 200
     assert "PC-02: pending." in explanation.text
+    # The same words as `explain` prints: the deadline named by its event, not the rule's alias.
+    assert "(1 hour after bail was refused)" in explanation.text
+    assert "refused.at" not in explanation.text
 
 
 def test_record_ids_with_a_slash_reach_their_page(checker: Checker, tmp_path: Path) -> None:

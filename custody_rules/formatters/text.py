@@ -406,10 +406,10 @@ def _check_verdict(verdict: CheckVerdict, timeline: Timeline, _wrap: _Wrap) -> l
     lines.extend(_wrap(f"Breach when: {check.describe}", "    ", "      "))
     lines.extend(_wrap(verdict.reason, "    ", "      "))
     if verdict.deadline is not None:
-        lines.append(f"    Deadline: {clock_time(verdict.deadline, timeline)} "
-                     f"({verdict.deadline_rule})")
-    elif verdict.deadline_rule:
-        lines.append(f"    Deadline: {verdict.deadline_rule}")
+        lines.extend(_wrap(f"Deadline: {clock_time(verdict.deadline, timeline)} "
+                           f"({verdict.deadline_words})", "    ", "      "))
+    elif verdict.deadline_words:
+        lines.extend(_wrap(f"Deadline: {verdict.deadline_words}", "    ", "      "))
     for threshold in verdict.thresholds:
         lines.extend(_wrap(f"Policy: {threshold}", "    ", "      "))
     if verdict.used:

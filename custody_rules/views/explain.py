@@ -42,7 +42,14 @@ from custody_rules.rulebook import (
     evaluate,
 )
 from custody_rules.timeline import Fact, Timeline, uk_date
-from custody_rules.views.narrative import clock_time, describe_event, words
+from custody_rules.views.narrative import (
+    clock_time,
+    describe_event,
+    duration_words,
+    left_by_words,
+    type_noun,
+    words,
+)
 
 # Enough combinations to explain any real record; a runaway product is cut, never hung on.
 MAX_COMBINATIONS = 500
@@ -91,6 +98,7 @@ class CheckVerdict:
     met_by: tuple[FactUse, ...]  # events that met the check's absences
     would_satisfy: tuple[str, ...]  # the absences in words: any one of them meets the check
     findings: tuple[Finding, ...]
+    deadline_words: str | None = None  # the expression in words, "1 hour after bail was refused"
 
 
 @frozen
@@ -147,7 +155,7 @@ def explain(
     """Explain one rule of `rulebook` for one judged record (`Checker.explain_hits`)."""
     rule = rulebook.rule(rule_id)
     timeline = result.timeline
-    reader = _Reader(timeline, rulebook)
+    reader = _Reader(timeline, rulebook, rule)
     mine = tuple(f for f in result.findings if f.rule == rule.id)
     trigger_words = tuple(reader.pattern_words(p, {}, None) for p in rule.trigger)
     applied_hits = [h for h in hits if h.engine_rule.rule_id == rule.id
@@ -274,6 +282,9 @@ _TIME_WORDS = {"lt": "is before", "lte": "is at or before", "gt": "is after",
                "gte": "is at or after", "eq": "is", "ne": "is not"}
 _NUMBER_WORDS = {"lt": "less than", "lte": "at most", "gt": "more than", "gte": "at least",
                  "eq": "is", "ne": "is not"}
+_LATE_WORDS = {"lt": "less than", "lte": "at most", "gt": "more than", "gte": "at least"}
+_ORDER_WORDS = {"lt": "logged before", "lte": "logged no later than", "gt": "logged after",
+                "gte": "logged no earlier than", "eq": "logged in the same entry as"}
 _AGE_WORDS = {"lt": "aged under {}", "lte": "aged {} or under", "gt": "aged over {}",
               "gte": "aged {} or over", "eq": "aged {}"}
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
@@ -285,18 +296,62 @@ def _ordinal(number: int) -> str:
 
 
 def _no_article(phrase: str) -> str:
-    """`a review (...)` -> `review (...)`; `the first review` stays as it is."""
-    return phrase[2:] if phrase.startswith("a ") else phrase
+    """`a review (...)` -> `review (...)`, `the first review` -> `first review`: after "no"."""
+    for article in ("a ", "an ", "the "):
+        if phrase.startswith(article):
+            return phrase[len(article):]
+    return phrase
 
+
+def _with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+# The moment a fact stands for, as a clause: "1 hour after <bail was refused>".
+_MOMENTS = {
+    "aa_arrived": "the appropriate adult arrived",
+    "aa_requested": "the appropriate adult was requested",
+    "accommodation_request": "accommodation was requested",
+    "arrival": "the child arrived",
+    "charge": "the child was charged",
+    "court_appearance": "the child went to court",
+    "detention_authorised": "detention was authorised",
+    "detention_certificate": "the certificate was made",
+    "detention_clock": "the relevant time",
+    "extension": "detention was extended",
+    "interview": "the interview began",
+    "la_response": "the local authority answered",
+    "review": "the review was held",
+    "review_due": "the review was due",
+    "rights_given": "rights were given",
+    "safeguarding_concern": "the safeguarding concern was raised",
+    "strip_search": "the strip search began",
+    "vulnerability_form": "the vulnerability form was recorded",
+}
+
+# Moments named by a noun, not a clause: no "when" before them.
+_NOUN_MOMENTS = frozenset({"the deadline", "the relevant time",
+                           "the time judged, with the child still held"})
+
+# The log entry a fact stands for, for conditions on the order of entries (`seq`).
+_ENTRIES = {
+    "aa_arrived": "the appropriate adult's arrival",
+    "rights_given": "the giving of rights",
+    "review": "the review",
+    "vulnerability_form": "the vulnerability form",
+}
 
 class _Reader:
     """Reads a rule's patterns against one timeline's facts."""
 
-    def __init__(self, timeline: Timeline, rulebook: Rulebook):
+    def __init__(self, timeline: Timeline, rulebook: Rulebook, rule: RuleSpec | None = None):
         self.timeline = timeline
         self.rulebook = rulebook
         self.facts = timeline.facts
         self.end = next(f for f in timeline.facts if f.type == END_ALIAS)
+        # Which event type each alias stands for, to name it in words: the trigger's here, a
+        # check's own while that check is read (two checks may bind one alias to two types).
+        self.alias_types = _alias_types(rule.trigger if rule else ())
 
     # ------------------------------------------------------------------ evaluation
 
@@ -330,15 +385,55 @@ class _Reader:
             return " or ".join(_literal_words(condition.field, v) for v in value)
         if isinstance(value, Expr):
             computed = self.value(value, bindings, deadline)
-            expression = "the deadline" if value.alias == DEADLINE else value.describe()
-            if value.alias == DEADLINE and value.offset:
-                expression = f"the deadline {value.describe().removeprefix('deadline.at ')}"
+            expression = self.expr_words(value, bindings)
             if isinstance(computed, int) and _is_time(condition.field, value):
                 return f"{self.time(computed)} ({expression})"
             if computed is not None:
                 return f"{computed} ({expression})"
-            return expression
+            # Not bound here: the moment itself, "the time bail was refused".
+            return f"the time {expression.removeprefix('when ')}" \
+                if expression.startswith("when ") else expression
         return _literal_words(condition.field, value)
+
+    def moment(self, alias: str, bindings: Mapping[str, Fact]) -> str:
+        """The moment an alias's fact stands for, as a clause: `bail was refused`."""
+        if alias == DEADLINE:
+            return "the deadline"
+        fact = bindings.get(alias)
+        kind = fact.type if fact is not None else self.alias_types.get(alias, alias)
+        if kind == END_ALIAS:
+            if fact is not None and fact.fields.get("open"):
+                return "the time judged, with the child still held"
+            if fact is not None:
+                return "the child left police detention"
+            return "the child left police detention (or the time judged, if still held)"
+        if kind == "bail_decision":
+            refused = fact is None or fact.fields.get("outcome") == "refused"
+            return "bail was refused" if refused else "the bail decision"
+        return _MOMENTS.get(kind, f"the {type_noun(kind)} was recorded")
+
+    def expr_words(self, expr: Expr, bindings: Mapping[str, Fact]) -> str:
+        """`refused.at + 1h` -> `1 hour after bail was refused`; `clock.limit_at` -> `the
+        detention limit`: a rule's expression named by the event its alias stands for."""
+        if expr.alias is None:
+            return duration_words(expr.offset)
+        kind = self.alias_types.get(expr.alias, expr.alias)
+        if expr.field == "limit_at":
+            base = "the detention limit"
+        elif expr.field == "k":
+            base = "the number of the review due"
+        elif expr.field == "seq":
+            base = _ENTRIES.get(kind, f"the {type_noun(kind)}")
+        elif expr.field in ("at", None):
+            base = self.moment(expr.alias, bindings)
+        else:
+            base = f"the {words(expr.field)} of the {type_noun(kind)}"
+        if not expr.offset:
+            if expr.field in ("at", None) and base not in _NOUN_MOMENTS:
+                return f"when {base}"
+            return base
+        after = "after" if expr.offset > 0 else "before"
+        return f"{duration_words(expr.offset)} {after} {base}"
 
     def condition_words(self, condition: Condition, bindings: Mapping[str, Fact],
                         deadline: int | None) -> str:
@@ -346,12 +441,27 @@ class _Reader:
         value = self.value_words(condition, bindings, deadline)
         if op == "matches":
             return f"{words(field)} matches /{condition.value}/"
+        if field == "seq" and isinstance(condition.value, Expr) and op in _ORDER_WORDS:
+            return f"{_ORDER_WORDS[op]} {self.expr_words(condition.value, bindings)}"
+        if field == "k" and isinstance(condition.value, int) and op in ("gt", "gte"):
+            first = condition.value + (1 if op == "gt" else 0)
+            return f"the {_ordinal(first)} or a later one"
+        if field == "left_by" and op in ("eq", "ne") and isinstance(condition.value, str):
+            if condition.value == "none":
+                return "still held" if op == "eq" else "left police detention"
+            how = left_by_words(condition.value)
+            return f"left by {how}" if op == "eq" else f"not left by {how}"
         if op == "in":
             return f"{words(field)} is {value}"
         if op == "not_in":
             return f"{words(field)} is not {value}"
         if _is_time(field, condition.value):
             name = "time" if field == "at" else words(field)
+            late = condition.value
+            if isinstance(late, Expr) and late.offset > 0 and op in _LATE_WORDS \
+                    and late.alias not in bindings and late.alias != DEADLINE:
+                # "time is after 1 hour after bail was refused": say "more than 1 hour after".
+                return f"{name} is {_LATE_WORDS[op]} {value}"
             return f"{name} {_TIME_WORDS[op]} {value}"
         if field in boolean_fields() and op in ("eq", "ne") and not isinstance(
                 condition.value, Expr):
@@ -367,15 +477,47 @@ class _Reader:
                       deadline: int | None) -> str:
         """`the first detention authorised (aged under 18)`, `a child (female)`: the
         pattern as a custody officer would say it, not in the rule language."""
-        article, conditions = "a", []
+        noun = type_noun(pattern.type)
+        head, conditions = _with_article(noun), []
         for condition in pattern.conditions:
-            if condition.field == "nth" and condition.op == "eq" \
-                    and isinstance(condition.value, int) and condition.value > 0:
-                article = f"the {_ordinal(condition.value)}"
+            number = condition.value if not isinstance(condition.value, Expr) else \
+                self.value(condition.value, bindings, deadline) \
+                if condition.value.alias in bindings else None
+            if condition.field in ("nth", "k") and condition.op == "eq" \
+                    and isinstance(number, int) and not isinstance(number, bool) and number > 0:
+                head = f"the {_ordinal(number)} {noun}"
+            elif condition.field == "nth" and condition.op == "eq" \
+                    and isinstance(condition.value, Expr) and condition.value.field == "k":
+                head = f"the {noun} of the same number as the review due"
             else:
                 conditions.append(self.condition_words(condition, bindings, deadline))
-        head = f"{article} {words(pattern.type)}"
         return f"{head} ({'; '.join(conditions)})" if conditions else head
+
+    def end_words(self, condition: Condition, bindings: Mapping[str, Fact],
+                  deadline: int | None) -> str:
+        """A condition on the `end` fact, as what it needs of the child: `the child to be still
+        held`, `the child to have left by transfer to local authority accommodation`."""
+        field, op, value = condition.field, condition.op, condition.value
+        yes = (value == 1) == (op == "eq") if op in ("eq", "ne") else None
+        if field == "open" and yes is not None:
+            return "the child to be still held" if yes \
+                else "the child to have left police detention (or the record to be closed)"
+        if field == "left" and yes is not None:
+            return "the child to have left police detention" if yes \
+                else "the child not to have left police detention"
+        if field == "left_by" and op in ("eq", "ne") and isinstance(value, str):
+            if value == "none":
+                return "the child to be still held" if op == "eq" \
+                    else "the child to have left police detention"
+            how = left_by_words(value)
+            return f"the child to have left by {how}" if op == "eq" \
+                else f"the child not to have left by {how}"
+        if field in ("at", "judged_at") and op in _TIME_WORDS:
+            when = self.value_words(condition, bindings, deadline)
+            what = "police detention (or the record, if still held) to end" if field == "at" \
+                else "the record to be judged"
+            return f"{what} {_TIME_WORDS[op].removeprefix('is ')} {when}"
+        return f"the record's end to show {self.condition_words(condition, bindings, deadline)}"
 
     def use(self, alias: str, fact: Fact) -> FactUse:
         at = datetime.fromtimestamp(fact.at, tz=timezone.utc)
@@ -399,7 +541,7 @@ class _Reader:
             if fields.get("open"):
                 return f"still held at {self.time(fact.at)} (the time judged)"
             left_by = str(fields.get("left_by", "none"))
-            how = f" by {words(left_by)}" if left_by != "none" else " (record closed)"
+            how = f" by {left_by_words(left_by)}" if left_by != "none" else " (record closed)"
             return f"left police detention{how} at {self.time(fact.at)}"
         return words(fact.type)
 
@@ -424,7 +566,7 @@ class _Reader:
                     deadline: int | None) -> Iterator[str]:
         same_type = [f for f in self.facts if f.type == pattern.type]
         if not same_type:
-            yield f"  No {words(pattern.type)} at all in the record."
+            yield f"  No {type_noun(pattern.type)} at all in the record."
             return
         for fact in same_type[:MAX_NEAR_MISSES]:
             failed = [self.condition_words(c, bindings, deadline) for c in pattern.conditions
@@ -433,7 +575,7 @@ class _Reader:
             label = f"{ids} at {self.time(fact.at)}" if ids else self.time(fact.at)
             yield (f"  {label}: {self.fact_summary(fact)}; fails: " + "; ".join(failed))
         if len(same_type) > MAX_NEAR_MISSES:
-            yield f"  ... and {len(same_type) - MAX_NEAR_MISSES} more {words(pattern.type)}."
+            yield f"  ... and {len(same_type) - MAX_NEAR_MISSES} more: {type_noun(pattern.type)}."
 
     # ------------------------------------------------------------------ one trigger match
 
@@ -451,6 +593,7 @@ class _Reader:
     def check_verdict(self, rule: RuleSpec, index: int, check: Check,
                       trigger: Mapping[str, Fact], hits: list[Hit],
                       findings: tuple[Finding, ...]) -> CheckVerdict:
+        self.alias_types = _alias_types((*rule.trigger, *check.match, *check.absent))
         thresholds = tuple(
             f"{self.rulebook.policy[name].describe()}: {self.rulebook.policy[name].meaning}"
             for name in check.thresholds)
@@ -459,6 +602,7 @@ class _Reader:
             check=check, outcome=Outcome.UNEXPLAINED, reason="", deadline=None,
             deadline_rule=deadline_rule, thresholds=thresholds, used=(), met_by=(),
             would_satisfy=(), findings=(),
+            deadline_words=self.deadline_words(check, trigger),
         )
         if hits:
             return self.fired(check, trigger, hits, findings, common)
@@ -481,13 +625,14 @@ class _Reader:
         used = tuple(self.use(a, f) for a, f in bindings.items() if a not in trigger)
         would = tuple(self.pattern_words(p, bindings, deadline) for p in check.absent)
         due = datetime.fromtimestamp(deadline, tz=timezone.utc) if deadline is not None else None
-        shared = attrs.evolve(common, deadline=due, used=used, would_satisfy=would)
+        shared = attrs.evolve(common, deadline=due, used=used, would_satisfy=would,
+                              deadline_words=self.deadline_words(check, bindings))
         failed_end = [c for c in check.end if not self.holds(c, self.end, bindings, deadline)]
         if failed_end:
-            wanted = "; ".join(self.condition_words(c, bindings, deadline) for c in failed_end)
+            wanted = " and ".join(self.end_words(c, bindings, deadline) for c in failed_end)
             return attrs.evolve(
                 shared, outcome=Outcome.NOT_REACHED,
-                reason=f"Not reached: the check needs the end of the record to have {wanted}, "
+                reason=f"Not reached: the check needs {wanted}, "
                        f"and the child {self.fact_summary(self.end)}.")
         if deadline is not None and self.end.at <= deadline and not self.end.fields.get("open"):
             return attrs.evolve(
@@ -536,10 +681,18 @@ class _Reader:
                 reason += "; none of the events that would meet it is in the record"
             reason += "."
         return attrs.evolve(common, outcome=outcome, reason=reason, deadline=due, used=used,
-                            would_satisfy=would, findings=mine)
+                            would_satisfy=would, findings=mine,
+                            deadline_words=self.deadline_words(check, hit.bindings))
 
     def deadline(self, check: Check, bindings: Mapping[str, Fact]) -> int | None:
         return evaluate.check_deadline(check, bindings)
+
+    def deadline_words(self, check: Check, bindings: Mapping[str, Fact]) -> str | None:
+        return self.expr_words(check.deadline, bindings) if check.deadline else None
+
+
+def _alias_types(patterns: Sequence[Pattern]) -> dict[str, str]:
+    return {END_ALIAS: END_ALIAS, **{p.alias: p.type for p in reversed(patterns)}}
 
 
 def _is_time(field: str, value: object) -> bool:
