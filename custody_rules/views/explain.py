@@ -26,7 +26,7 @@ from attrs import frozen
 from custody_rules.engine import Hit
 from custody_rules.findings import Finding, RecordResult
 from custody_rules.population import day_text, in_force_words
-from custody_rules.record import EVENT_TYPES
+from custody_rules.record import EVENT_TYPES, RANK_LEVEL
 from custody_rules.rulebook import (
     APPLIES,
     DEADLINE,
@@ -42,13 +42,17 @@ from custody_rules.rulebook import (
     evaluate,
 )
 from custody_rules.timeline import Fact, Timeline, uk_date
-from custody_rules.views.narrative import (
-    clock_time,
-    describe_event,
+from custody_rules.views.narrative import clock_time, describe_event, words
+from custody_rules.views.vocabulary import (
+    ENTRIES,
+    FIELD_NAMES,
+    FLAG_WORDS,
+    MOMENTS,
+    NOUN_MOMENTS,
+    VALUE_WORDS,
     duration_words,
     left_by_words,
     type_noun,
-    words,
 )
 
 # Enough combinations to explain any real record; a runaway product is cut, never hung on.
@@ -280,8 +284,8 @@ def boolean_fields() -> frozenset[str]:
 
 _TIME_WORDS = {"lt": "is before", "lte": "is at or before", "gt": "is after",
                "gte": "is at or after", "eq": "is", "ne": "is not"}
-_NUMBER_WORDS = {"lt": "less than", "lte": "at most", "gt": "more than", "gte": "at least",
-                 "eq": "is", "ne": "is not"}
+_NUMBER_WORDS = {"lt": "is less than", "lte": "is at most", "gt": "is more than",
+                 "gte": "is at least", "eq": "is", "ne": "is not"}
 _LATE_WORDS = {"lt": "less than", "lte": "at most", "gt": "more than", "gte": "at least"}
 _ORDER_WORDS = {"lt": "logged before", "lte": "logged no later than", "gt": "logged after",
                 "gte": "logged no earlier than", "eq": "logged in the same entry as"}
@@ -306,40 +310,6 @@ def _no_article(phrase: str) -> str:
 def _with_article(noun: str) -> str:
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
-
-# The moment a fact stands for, as a clause: "1 hour after <bail was refused>".
-_MOMENTS = {
-    "aa_arrived": "the appropriate adult arrived",
-    "aa_requested": "the appropriate adult was requested",
-    "accommodation_request": "accommodation was requested",
-    "arrival": "the child arrived",
-    "charge": "the child was charged",
-    "court_appearance": "the child went to court",
-    "detention_authorised": "detention was authorised",
-    "detention_certificate": "the certificate was made",
-    "detention_clock": "the relevant time",
-    "extension": "detention was extended",
-    "interview": "the interview began",
-    "la_response": "the local authority answered",
-    "review": "the review was held",
-    "review_due": "the review was due",
-    "rights_given": "rights were given",
-    "safeguarding_concern": "the safeguarding concern was raised",
-    "strip_search": "the strip search began",
-    "vulnerability_form": "the vulnerability form was recorded",
-}
-
-# Moments named by a noun, not a clause: no "when" before them.
-_NOUN_MOMENTS = frozenset({"the deadline", "the relevant time",
-                           "the time judged, with the child still held"})
-
-# The log entry a fact stands for, for conditions on the order of entries (`seq`).
-_ENTRIES = {
-    "aa_arrived": "the appropriate adult's arrival",
-    "rights_given": "the giving of rights",
-    "review": "the review",
-    "vulnerability_form": "the vulnerability form",
-}
 
 class _Reader:
     """Reads a rule's patterns against one timeline's facts."""
@@ -382,7 +352,7 @@ class _Reader:
                     deadline: int | None) -> str:
         value = condition.value
         if isinstance(value, tuple):
-            return " or ".join(_literal_words(condition.field, v) for v in value)
+            return _list_words([_literal_words(condition.field, v) for v in value])
         if isinstance(value, Expr):
             computed = self.value(value, bindings, deadline)
             expression = self.expr_words(value, bindings)
@@ -410,7 +380,7 @@ class _Reader:
         if kind == "bail_decision":
             refused = fact is None or fact.fields.get("outcome") == "refused"
             return "bail was refused" if refused else "the bail decision"
-        return _MOMENTS.get(kind, f"the {type_noun(kind)} was recorded")
+        return MOMENTS.get(kind, f"the {type_noun(kind)} was recorded")
 
     def expr_words(self, expr: Expr, bindings: Mapping[str, Fact]) -> str:
         """`refused.at + 1h` -> `1 hour after bail was refused`; `clock.limit_at` -> `the
@@ -423,13 +393,13 @@ class _Reader:
         elif expr.field == "k":
             base = "the number of the review due"
         elif expr.field == "seq":
-            base = _ENTRIES.get(kind, f"the {type_noun(kind)}")
+            base = ENTRIES.get(kind, f"the {type_noun(kind)}")
         elif expr.field in ("at", None):
             base = self.moment(expr.alias, bindings)
         else:
             base = f"the {words(expr.field)} of the {type_noun(kind)}"
         if not expr.offset:
-            if expr.field in ("at", None) and base not in _NOUN_MOMENTS:
+            if expr.field in ("at", None) and base not in NOUN_MOMENTS:
                 return f"when {base}"
             return base
         after = "after" if expr.offset > 0 else "before"
@@ -440,7 +410,9 @@ class _Reader:
         field, op = condition.field, condition.op
         value = self.value_words(condition, bindings, deadline)
         if op == "matches":
-            return f"{words(field)} matches /{condition.value}/"
+            said = _regex_words(str(condition.value))
+            return f"{_field_words(field)} mentions {said}" if said \
+                else f"{_field_words(field)} matches /{condition.value}/"
         if field == "seq" and isinstance(condition.value, Expr) and op in _ORDER_WORDS:
             return f"{_ORDER_WORDS[op]} {self.expr_words(condition.value, bindings)}"
         if field == "k" and isinstance(condition.value, int) and op in ("gt", "gte"):
@@ -452,26 +424,32 @@ class _Reader:
             how = left_by_words(condition.value)
             return f"left by {how}" if op == "eq" else f"not left by {how}"
         if op == "in":
-            return f"{words(field)} is {value}"
+            return f"{_field_words(field)} is {value}"
+        if op == "not_in" and isinstance(condition.value, tuple):
+            names = [_literal_words(field, v) for v in condition.value]
+            none_of = f"neither {names[0]} nor {names[1]}" if len(names) == 2 \
+                else f"none of {_list_words(names)}"
+            return f"{_field_words(field)} is {none_of}"
         if op == "not_in":
-            return f"{words(field)} is not {value}"
+            return f"{_field_words(field)} is not {value}"
         if _is_time(field, condition.value):
-            name = "time" if field == "at" else words(field)
+            name = "time" if field == "at" else _field_words(field)
             late = condition.value
             if isinstance(late, Expr) and late.offset > 0 and op in _LATE_WORDS \
                     and late.alias not in bindings and late.alias != DEADLINE:
                 # "time is after 1 hour after bail was refused": say "more than 1 hour after".
                 return f"{name} is {_LATE_WORDS[op]} {value}"
             return f"{name} {_TIME_WORDS[op]} {value}"
-        if field in boolean_fields() and op in ("eq", "ne") and not isinstance(
-                condition.value, Expr):
+        if (field in boolean_fields() or field in FLAG_WORDS) and op in ("eq", "ne") \
+                and condition.value in (0, 1) and not isinstance(condition.value, Expr):
             positive = (condition.value == 1) == (op == "eq")
-            return words(field) if positive else f"not {words(field)}"
+            yes, no = FLAG_WORDS.get(field, (words(field), f"not {words(field)}"))
+            return yes if positive else no
         if field == "age" and isinstance(condition.value, int) and op in _AGE_WORDS:
             return _AGE_WORDS[op].format(condition.value)
         if op in ("eq", "ne") and isinstance(condition.value, str):
-            return f"{words(field)} {'is' if op == 'eq' else 'is not'} {value}"
-        return f"{words(field)} {_NUMBER_WORDS[op]} {value}"
+            return f"{_field_words(field)} {'is' if op == 'eq' else 'is not'} {value}"
+        return f"{_field_words(field)} {_NUMBER_WORDS[op]} {value}"
 
     def pattern_words(self, pattern: Pattern, bindings: Mapping[str, Fact],
                       deadline: int | None) -> str:
@@ -691,6 +669,26 @@ class _Reader:
         return self.expr_words(check.deadline, bindings) if check.deadline else None
 
 
+def _list_words(items: Sequence[str], last: str = "or") -> str:
+    """`a, b or c`."""
+    return f"{', '.join(items[:-1])} {last} {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def _regex_words(pattern: str) -> str | None:
+    """`.*(sleep|slept).*` -> `"sleep" or "slept"`; None for a pattern that is not a list of
+    words looked for anywhere in the text."""
+    core = pattern.removeprefix(".*").removesuffix(".*")
+    core = core[1:-1] if core.startswith("(") and core.endswith(")") else core
+    found = core.split("|")
+    if not all(w and all(c.isalnum() or c == " " for c in w) for w in found):
+        return None
+    return _list_words([f'"{w}"' for w in found])
+
+
+def _field_words(field: str) -> str:
+    return FIELD_NAMES.get(field, words(field))
+
+
 def _alias_types(patterns: Sequence[Pattern]) -> dict[str, str]:
     return {END_ALIAS: END_ALIAS, **{p.alias: p.type for p in reversed(patterns)}}
 
@@ -704,6 +702,9 @@ def _is_time(field: str, value: object) -> bool:
 def _literal_words(field: str, value: object) -> str:
     if field in boolean_fields() and value in (0, 1):
         return "yes" if value == 1 else "no"
-    if value == "none":
+    if value == "none" or (field == "by_rank_level" and value == -1):
         return "not recorded"
-    return words(str(value))
+    if field == "by_rank_level" and isinstance(value, int):
+        return next((words(rank.value) for rank, level in RANK_LEVEL.items() if level == value),
+                    str(value))
+    return VALUE_WORDS.get(str(value), words(str(value)))

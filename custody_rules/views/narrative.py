@@ -67,47 +67,6 @@ def words(value: str) -> str:
     return _HYPHENATED.get(value, value.replace("_", " "))
 
 
-# Event types whose record-format names read badly as English nouns ("a aa requested").
-_TYPE_NOUNS = {
-    "aa_requested": "appropriate adult request",
-    "aa_arrived": "appropriate adult arrival",
-    "aa_departed": "appropriate adult departure",
-    "la_contact": "contact with the local authority",
-    "la_response": "local authority answer",
-    "transfer_to_la": "move to local authority accommodation",
-    "welfare_person_informed": "notice to the person responsible for welfare",
-    "nrm_referral": "National Referral Mechanism referral",
-    "female_carer_assigned": "woman assigned to her care",
-}
-
-# Where a child went on leaving police detention (the `end` fact's `left_by`).
-_LEFT_BY = {
-    "transfer_to_la": "transfer to local authority accommodation",
-    "court_appearance": "going to court",
-    "release": "release",
-}
-
-
-def type_noun(event_type: str) -> str:
-    """An event type as a noun a custody officer would use: `aa_requested` -> `appropriate
-    adult request`."""
-    return _TYPE_NOUNS.get(event_type, words(event_type))
-
-
-def left_by_words(value: str) -> str:
-    return _LEFT_BY.get(value, type_noun(value))
-
-
-def duration_words(seconds: int) -> str:
-    """`3600` -> `1 hour`, `5400` -> `1 hour 30 minutes`."""
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes = rest // 60
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
-    if minutes or not hours:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return " ".join(parts)
-
-
 def officer(by: Officer | None) -> str:
     if by is None:
         return ""
