@@ -14,7 +14,7 @@ _TYPE_NOUNS = {
     "aa_arrived": "appropriate adult arrival",
     "aa_departed": "appropriate adult departure",
     "detention_authorised": "authorisation of detention",
-    "rights_given": "giving of rights",
+    "rights_given": "notice of rights",
     "la_contact": "contact with the local authority",
     "la_response": "local authority answer",
     "transfer_to_la": "move to local authority accommodation",
@@ -126,7 +126,7 @@ NOUN_MOMENTS = frozenset({"the deadline", "the relevant time",
 # The log entry a fact stands for, for conditions on the order of entries (`seq`).
 ENTRIES = {
     "aa_arrived": "the appropriate adult's arrival",
-    "rights_given": "the giving of rights",
+    "rights_given": "the notice of rights",
     "review": "the review",
     "vulnerability_form": "the vulnerability form",
 }
