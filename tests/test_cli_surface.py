@@ -191,3 +191,17 @@ def test_a_reader_that_stops_reading_ends_the_command_silently(args: list[str]) 
     process.stdout.close()  # gone before the command writes its first line
     _, stderr = process.communicate(timeout=120)
     assert (process.returncode, stderr) == (141, b"")
+
+
+HELP_PAGES = [["check"], ["explain"], ["audit"], ["generate"], ["docs"], ["serve"],
+              ["rules", "list"], ["rules", "show"], ["rules", "test"],
+              ["scenario", "list"], ["scenario", "show"], ["scenario", "play"]]
+
+
+@pytest.mark.parametrize("args", HELP_PAGES, ids=" ".join)
+def test_every_help_page_fits_an_80_column_terminal(
+        args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    text = invoke([*args, "--help"], exit_code=0).stdout
+    assert "Exit codes:" in text
+    assert [line for line in text.splitlines() if len(line) > 80] == []

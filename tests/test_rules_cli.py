@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 
 from custody_rules.docs import render_reference
@@ -28,6 +29,15 @@ def test_rules_list_names_every_rule_once_in_catalogue_order() -> None:
         assert rule["citations"] and rule["severity"] in ("statute", "code", "guidance",
                                                           "policy", "good_practice")
         assert f"{rule['id']}  " in text or f"{rule['id']}\x1b" in text
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_rules_list_wraps_to_the_terminal(columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    text = invoke(["rules", "list"], exit_code=0).stdout
+    assert all(len(click.unstyle(line)) <= columns for line in text.splitlines())
+    flowing = " ".join(click.unstyle(text).split())
+    assert all(rule.title in flowing for rule in RULEBOOK)
 
 
 def test_rules_show_prints_the_rule_and_examples_that_are_valid_records() -> None:

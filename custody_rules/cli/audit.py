@@ -98,9 +98,9 @@ def command(paths: tuple[Path, ...], output_format: str, level: str, output: Pat
     Exit codes:
       0  nothing is violated
       1  something is violated, or a record was rejected or failed
-      2  no record could be read (no input, or every item rejected), an input, policy,
-         profile or rule file cannot be read, an output cannot be written, or the command
-         was misused
+      2  no record could be read (no input, or every item rejected), an
+         input, policy, profile or rule file cannot be read, an output
+         cannot be written, or the command was misused
       3  the rule engine failed: no trustworthy result
       130, 143  interrupted (Ctrl-C, SIGTERM): nothing written
     """

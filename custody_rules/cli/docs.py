@@ -26,7 +26,8 @@ def command(output: Path | None, check_only: bool) -> None:
     Exit codes:
       0  written (or, with --check, up to date)
       1  with --check: the file is out of date
-      2  the rules cannot be read, the output cannot be written, or the command was misused
+      2  the rules cannot be read, the output cannot be written, or the
+         command was misused
     """
     target = output or default_output()
     if target is None:

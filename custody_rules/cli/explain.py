@@ -38,8 +38,8 @@ def command(record: Path, rule_id: str, as_of: datetime | None, output_format: s
     \b
     Exit codes:
       0  explained
-      2  the record, policy or rules cannot be read, the rule id is unknown, or the command
-         was misused
+      2  the record, policy or rules cannot be read, the rule id is
+         unknown, or the command was misused
       3  the rule engine failed: no trustworthy result
     """
     with domain_errors():

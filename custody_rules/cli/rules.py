@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -29,7 +30,8 @@ def command() -> None:
 
 @command.command("list")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="text: for a person at a terminal; json: every rule's "
+              "id, title, severity, citations, dates in force and file, for programs.")
 @policy_option
 def list_rules(output_format: str, policy_path: Path | None) -> None:
     """Every rule: id, title, severity, citations, in force from/to.
@@ -43,10 +45,19 @@ def list_rules(output_format: str, policy_path: Path | None) -> None:
     if output_format == "json":
         click.echo(json.dumps(json_format.rulebook_to_dict(rulebook), indent=2))
         return
+    from custody_rules.cli.output import console
+
+    width = max(60, console().width)  # the terminal's (COLUMNS; 80 for a pipe)
     for rule in rulebook:
-        click.echo(f"{click.style(rule.id, bold=True)}  {rule.severity.value:<13} {rule.title}")
-        click.echo(f"       {'; '.join(rule.citations)}{_in_force(rule)}")
-        click.echo(f"       protects: {rule.population.describe()}")
+        head = f"{rule.id}  {rule.severity.value:<13} "
+        title = textwrap.wrap(rule.title, width - len(head)) or [""]
+        click.echo(click.style(rule.id, bold=True) + head[len(rule.id):] + title[0])
+        for line in [*(" " * len(head) + more for more in title[1:]),
+                     *textwrap.wrap(f"{'; '.join(rule.citations)}{_in_force(rule)}", width,
+                                    initial_indent=" " * 7, subsequent_indent=" " * 9),
+                     *textwrap.wrap(f"protects: {rule.population.describe()}", width,
+                                    initial_indent=" " * 7, subsequent_indent=" " * 9)]:
+            click.echo(line)
     click.echo(f"\n{len(rulebook.rules)} rules; ruleset {rulebook.version} ({rulebook.digest}).")
 
 
@@ -67,7 +78,8 @@ def show_rule(rule_id: str, policy_path: Path | None) -> None:
     \b
     Exit codes:
       0  shown
-      2  no such rule, the rules or policy cannot be read, or the command was misused
+      2  no such rule, the rules or policy cannot be read, or the command
+         was misused
     """
     rulebook = _rulebook(policy_path)
     try:
@@ -77,10 +89,18 @@ def show_rule(rule_id: str, policy_path: Path | None) -> None:
                                  param_hint="RULE_ID") from None
     from custody_rules.docs import rule_section
 
-    click.echo(rule_section(rule, rulebook))
-    for example in rule.examples:
-        click.echo(f"#### Example record `{example.name}`\n")
-        click.echo("```json\n" + json.dumps(example_record(rule, example), indent=2) + "\n```\n")
+    text = rule_section(rule, rulebook) + "\n" + "".join(
+        f"#### Example record `{example.name}`\n\n```json\n"
+        f"{json.dumps(example_record(rule, example), indent=2)}\n```\n\n"
+        for example in rule.examples)
+    if sys.stdout.isatty():  # a terminal: rich lays the Markdown out at its width
+        from rich.markdown import Markdown
+
+        from custody_rules.cli.output import console
+
+        console().print(Markdown(text), soft_wrap=False)
+    else:  # a file or a pipe: the Markdown itself (the rule reference's own section)
+        click.echo(text, nl=False)
 
 
 @command.command("test")

@@ -85,8 +85,8 @@ def command(paths: tuple[Path, ...], host: str, port: int, as_of_text: str | Non
     \b
     Exit codes:
       0  stopped (Ctrl-C)
-      2  the records, policy, profile or scenarios cannot be read, the address cannot be
-         served, or the command was misused
+      2  the records, policy, profile or scenarios cannot be read, the
+         address cannot be served, or the command was misused
     """
     from custody_rules.audit.profile import ProfileError, load_profile
     from custody_rules.audit.sources import SourceError
