@@ -96,7 +96,7 @@ def is_expected_findings(path: Path) -> bool:
 @frozen
 class Discovered:
     sources: tuple[Source, ...]
-    # Files in the directories that are not read as records, each with why (one of PASSED_OVER).
+    # Files in the directories that are not read as records, each with why (below).
     passed_over: tuple[tuple[str, str], ...]
 
 
@@ -104,7 +104,6 @@ class Discovered:
 EXPECTED_FINDINGS = "expected findings, not a record"
 CSV_WITHOUT_PROFILE = "a CSV export: give --profile to read it"
 NOT_A_RECORD_FILE = "not a record file (.json, .jsonl, .ndjson, .jsonl.gz, or .csv with --profile)"
-PASSED_OVER = (EXPECTED_FINDINGS, CSV_WITHOUT_PROFILE, NOT_A_RECORD_FILE)
 
 
 def discover(paths: Sequence[Path], with_csv: bool) -> Discovered:
@@ -112,7 +111,8 @@ def discover(paths: Sequence[Path], with_csv: bool) -> Discovered:
     Lines unless it ends in .json, .gz or .csv); a directory contributes its record files.
     Nothing in a directory is skipped silently: a subdirectory that cannot be listed, a FIFO
     or device with a record file's name, or a symbolic link that leads nowhere becomes a
-    rejected item naming the path; expected-findings files are listed as passed over."""
+    rejected item naming the path; expected-findings files, CSV exports without a profile and
+    other files are listed as passed over, with why. A file named twice is read once."""
     sources: list[Source] = []
     passed_over: list[tuple[str, str]] = []
     for path in paths:

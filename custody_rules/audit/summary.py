@@ -246,7 +246,7 @@ class AuditSummary:
     restarts: int = 0  # worker processes that died and were replaced
     records_with_duplicate_id: int = 0  # checked records whose id another one also carries
     duplicate_ids: tuple[DuplicateId, ...] = ()  # the first DUPLICATES_KEPT such ids
-    # Files in audited directories not read as records, with why (audit.sources.PASSED_OVER).
+    # Files in audited directories not read as records, with why (audit.sources).
     passed_over: tuple[tuple[str, str], ...] = ()
     # How as_of was chosen: "latest-in-input" (the default), "given" (--as-of), "now".
     as_of_basis: str = "given"
